@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * proclife's kernel half: one small program per lifecycle tracepoint, all of
+ * them tp_btf (BTF-typed raw tracepoints). tp_btf links detach in well under a
+ * millisecond, where classic perf-event tracepoints cost an RCU grace period
+ * (~70 ms) each at detach, and they need no tracefs.
+ *
+ * The life of a process as the kernel tells it:
+ *   kernel_clone()   -> sched_process_fork (parent context)
+ *   begin_new_exec() -> sched_process_exec (the new image, old_pid)
+ *   do_exit()        -> sched_process_exit, once per thread; the last thread
+ *                       then runs exit_notify(): reparent live children,
+ *                       do_notify_parent() -> signal_generate(SIGCHLD), or
+ *                       autoreap when the parent ignores SIGCHLD
+ *   do_wait()        -> sched_process_wait, then wait4/waitid returns the
+ *                       reaped pid (sys_exit) and release_task() frees it
+ *   delayed_put_task_struct() -> sched_process_free, an RCU period later
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "proclife_abi.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Stable uapi/kernel constants; vmlinux.h carries types, not #defines. */
+#define PF_KTHREAD 0x00200000
+#define SIGCHLD 17
+#define CLONE_VM 0x00000100
+#define CLONE_VFORK 0x00004000
+/* x86_64 syscall numbers: sys_exit sees every syscall, these are the few we want. */
+#define NR_CLONE 56
+#define NR_FORK 57
+#define NR_VFORK 58
+#define NR_WAIT4 61
+#define NR_WAITID 247
+#define NR_CLONE3 435
+
+const volatile __u32 cfg_trace_all = 0;
+/* proclife itself: its wait for CMD and the SIGCHLD CMD sends it are recorded,
+ * so the root's reap is part of the story. */
+const volatile __u32 cfg_self_tgid = 0;
+/* Wake userspace only once this much data is waiting (0: every event);
+ * userspace polls with a timeout, so nothing waits for long. */
+const volatile __u64 cfg_wakeup_bytes = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+/* tgid -> group leader start_time; 0 means "adopt the first start time seen",
+ * which is how userspace hands over a pid whose start_time it cannot know. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u64);
+} traced SEC(".maps");
+
+/* tid -> when do_wait() started, until the wait syscall returns. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} wait_started SEC(".maps");
+
+/* parent tid -> the child its clone-family syscall just made, so the flags
+ * seen when the syscall returns can be attached to the right child. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct pl_task_id);
+} last_child SEC(".maps");
+
+/* Ring-buffer reservations that failed, per event kind; slot 0 counts
+ * children that could not be added to the full `traced` map. */
+__u64 lost_events[PL_EV_KIND_COUNT] = {};
+
+static __always_inline __u64 leader_start_ns(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, group_leader, start_time);
+}
+
+static __always_inline bool is_traced(__u32 tgid, __u64 start_ns)
+{
+	__u64 *known;
+
+	if (cfg_trace_all)
+		return true;
+	known = bpf_map_lookup_elem(&traced, &tgid);
+	if (!known)
+		return false;
+	if (*known == 0) {
+		*known = start_ns;
+		return true;
+	}
+	/* A stale entry for a reused pid must not pull in a stranger. */
+	return *known == start_ns;
+}
+
+static __always_inline void *reserve(__u32 kind, __u32 size)
+{
+	void *e = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!e && kind < PL_EV_KIND_COUNT)
+		__sync_fetch_and_add(&lost_events[kind], 1);
+	return e;
+}
+
+static __always_inline void submit(void *e)
+{
+	__u64 flags = 0;
+
+	if (cfg_wakeup_bytes)
+		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes ?
+				BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
+static __always_inline void fill_task_id(struct pl_task_id *id, struct task_struct *task)
+{
+	id->tid = BPF_CORE_READ(task, pid);
+	id->tgid = BPF_CORE_READ(task, tgid);
+	id->tgid_start_ns = leader_start_ns(task);
+}
+
+static __always_inline void fill_header(struct pl_header *hdr, __u32 kind, struct task_struct *task)
+{
+	hdr->kind = kind;
+	hdr->cpu = bpf_get_smp_processor_id();
+	hdr->ns = bpf_ktime_get_ns();
+	hdr->tid = BPF_CORE_READ(task, pid);
+	hdr->tgid = BPF_CORE_READ(task, tgid);
+	hdr->tgid_start_ns = leader_start_ns(task);
+}
+
+/* The pid a task has in its own pid namespace (task_pid_vnr as seen from inside). */
+static __always_inline void task_ns_pid(struct task_struct *task, __u32 *nr, __u32 *level)
+{
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	unsigned int lvl = BPF_CORE_READ(pid, level);
+
+	*level = lvl;
+	*nr = BPF_CORE_READ(task, pid);
+	if (lvl > 0 && lvl < 32)
+		*nr = BPF_CORE_READ(pid, numbers[lvl].nr);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct pl_fork_event *e;
+	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
+	__u32 child_tgid = BPF_CORE_READ(child, tgid);
+	__u64 child_start = BPF_CORE_READ(child, start_time);
+	struct pl_task_id made;
+	__u32 parent_tid;
+
+	if (BPF_CORE_READ(child, flags) & PF_KTHREAD)
+		return 0;
+	if (!is_traced(parent_tgid, leader_start_ns(parent)))
+		return 0;
+	/* A new process joins the traced tree here, before it can run. */
+	if (!cfg_trace_all && child_tgid != parent_tgid &&
+	    bpf_map_update_elem(&traced, &child_tgid, &child_start, BPF_ANY))
+		__sync_fetch_and_add(&lost_events[0], 1);
+
+	fill_task_id(&made, child);
+	/* A new thread's group leader is its creator's leader, whose start we
+	 * already hold; a new process is its own leader, possibly not yet linked. */
+	made.tgid_start_ns = child_tgid == parent_tgid ? leader_start_ns(parent) : child_start;
+	parent_tid = BPF_CORE_READ(parent, pid);
+	bpf_map_update_elem(&last_child, &parent_tid, &made, BPF_ANY);
+
+	e = reserve(PL_EV_FORK, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_header(&e->hdr, PL_EV_FORK, parent);
+	e->child = made;
+	task_ns_pid(child, &e->child_ns_pid, &e->child_ns_level);
+	e->child_exit_signal = BPF_CORE_READ(child, exit_signal);
+	e->shares_mm = BPF_CORE_READ(child, mm) == BPF_CORE_READ(parent, mm);
+	BPF_CORE_READ_STR_INTO(&e->comm, child, comm);
+	submit(e);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
+	     struct linux_binprm *bprm)
+{
+	struct pl_exec_event *e;
+	unsigned long arg_start, arg_end;
+	__u64 len;
+	long n;
+
+	if (!is_traced(BPF_CORE_READ(task, tgid), leader_start_ns(task)))
+		return 0;
+	e = reserve(PL_EV_EXEC, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_header(&e->hdr, PL_EV_EXEC, task);
+	e->old_tid = old_pid;
+	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
+	n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	e->filename_len = n > 0 ? n - 1 : 0;
+
+	/* exec just copied argv onto the new stack, so those pages are present. */
+	arg_start = BPF_CORE_READ(task, mm, arg_start);
+	arg_end = BPF_CORE_READ(task, mm, arg_end);
+	len = arg_end > arg_start ? arg_end - arg_start : 0;
+	e->args_truncated = len > PL_ARGS_LEN;
+	if (len > PL_ARGS_LEN)
+		len = PL_ARGS_LEN;
+	barrier_var(len); /* keep the clamp where the verifier can see it */
+	if (len > PL_ARGS_LEN || bpf_probe_read_user(e->args, len, (void *)arg_start))
+		len = 0;
+	e->args_len = len;
+	submit(e);
+	return 0;
+}
+
+/*
+ * Where exit_notify() will send this process's live children:
+ * find_new_reaper() picks the nearest ancestor marked with
+ * PR_SET_CHILD_SUBREAPER in the same pid namespace, else the namespace's
+ * init. Computed here because reparenting happens after this tracepoint.
+ * (Its first choice, another live thread, does not apply: the group is dead.)
+ */
+#define MAX_SUBREAPER_WALK 16
+static __always_inline void find_new_reaper(struct task_struct *father, struct pl_task_id *out)
+{
+	struct pid *pid = BPF_CORE_READ(father, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct pid_namespace *ns = NULL;
+	struct task_struct *reaper;
+	int i;
+
+	if (level < 32)
+		ns = BPF_CORE_READ(pid, numbers[level].ns);
+	struct signal_struct *father_signal = BPF_CORE_READ(father, signal);
+
+	if (BPF_CORE_READ_BITFIELD_PROBED(father_signal, has_child_subreaper)) {
+		reaper = BPF_CORE_READ(father, real_parent);
+		for (i = 0; i < MAX_SUBREAPER_WALK; i++) {
+			struct pid *rpid = BPF_CORE_READ(reaper, thread_pid);
+			struct signal_struct *sig = BPF_CORE_READ(reaper, signal);
+
+			if (BPF_CORE_READ(rpid, level) != level || BPF_CORE_READ(reaper, pid) == 0)
+				break;
+			if (BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper)) {
+				fill_task_id(out, reaper);
+				return;
+			}
+			reaper = BPF_CORE_READ(reaper, real_parent);
+		}
+	}
+	if (ns) {
+		reaper = BPF_CORE_READ(ns, child_reaper);
+		if (reaper)
+			fill_task_id(out, reaper);
+	}
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
+{
+	/* Only the leading argument: 6.16 added group_dead, 6.1 lacks it, and
+	 * signal->live (decremented by do_exit() before this point) says the same. */
+	struct pl_exit_event *e;
+	struct task_struct *parent;
+
+	if (!is_traced(BPF_CORE_READ(task, tgid), leader_start_ns(task)))
+		return 0;
+	e = reserve(PL_EV_EXIT, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_header(&e->hdr, PL_EV_EXIT, task);
+	e->exit_code = BPF_CORE_READ(task, exit_code);
+	e->group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
+	e->task_flags = BPF_CORE_READ(task, flags);
+	e->signal_flags = BPF_CORE_READ(task, signal, flags);
+	e->group_exit_code = BPF_CORE_READ(task, signal, group_exit_code);
+	e->exit_signal = BPF_CORE_READ(task, exit_signal);
+	e->ptraced = BPF_CORE_READ(task, ptrace) != 0;
+	task_ns_pid(task, &e->ns_pid, &e->ns_level);
+	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
+
+	parent = BPF_CORE_READ(task, real_parent);
+	fill_task_id(&e->parent, parent);
+	/* do_notify_parent() autoreaps when this is SIG_IGN or has SA_NOCLDWAIT. */
+	e->parent_sigchld_handler = (__u64)BPF_CORE_READ(parent, sighand, action[SIGCHLD - 1].sa.sa_handler);
+	e->parent_sigchld_flags = BPF_CORE_READ(parent, sighand, action[SIGCHLD - 1].sa.sa_flags);
+	__builtin_memset(&e->new_reaper, 0, sizeof(e->new_reaper));
+	if (e->group_dead)
+		find_new_reaper(task, &e->new_reaper);
+	submit(e);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(handle_sched_process_free, struct task_struct *task)
+{
+	struct pl_free_event *e;
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u64 start = BPF_CORE_READ(task, start_time);
+	__u64 *known;
+
+	/* Threads and a leader displaced by a non-leader exec are freed with
+	 * pid != tgid; only the real leader's free ends the process. */
+	if (BPF_CORE_READ(task, pid) != tgid)
+		return 0;
+	if (!is_traced(tgid, start))
+		return 0;
+	known = bpf_map_lookup_elem(&traced, &tgid);
+	if (known && *known == start)
+		bpf_map_delete_elem(&traced, &tgid);
+	e = reserve(PL_EV_FREE, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_header(&e->hdr, PL_EV_FREE, task);
+	submit(e);
+	return 0;
+}
+
+static __always_inline bool is_traced_or_self(struct task_struct *task)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+
+	return (cfg_self_tgid && tgid == cfg_self_tgid) || is_traced(tgid, leader_start_ns(task));
+}
+
+SEC("tp_btf/sched_process_wait")
+int BPF_PROG(handle_sched_process_wait, struct pid *target)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct pl_wait_enter_event *e;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 tid = BPF_CORE_READ(task, pid);
+
+	if (!is_traced_or_self(task))
+		return 0;
+	bpf_map_update_elem(&wait_started, &tid, &now, BPF_ANY);
+	e = reserve(PL_EV_WAIT_ENTER, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_header(&e->hdr, PL_EV_WAIT_ENTER, task);
+	e->hdr.ns = now;
+	e->target_pid = target ? BPF_CORE_READ(target, numbers[0].nr) : 0;
+	e->pad = 0;
+	submit(e);
+	return 0;
+}
+
+/* x86_64 siginfo: si_code at 8; the _sigchld fields si_pid at 16, si_status at 24. */
+static __always_inline void read_wait_result(struct pl_wait_exit_event *e, struct pt_regs *regs)
+{
+	if (e->syscall_nr == NR_WAIT4) {
+		int *wstatus = (int *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+
+		if (e->ret > 0 && wstatus && !bpf_probe_read_user(&e->status, sizeof(e->status), wstatus))
+			e->status_read = 1;
+		return;
+	}
+	{
+		char *infop = (char *)PT_REGS_PARM3_CORE_SYSCALL(regs);
+
+		if (e->ret == 0 && infop &&
+		    !bpf_probe_read_user(&e->info_code, sizeof(e->info_code), infop + 8) &&
+		    !bpf_probe_read_user(&e->info_pid, sizeof(e->info_pid), infop + 16) &&
+		    !bpf_probe_read_user(&e->status, sizeof(e->status), infop + 24))
+			e->status_read = 1;
+	}
+}
+
+static __always_inline int on_wait_return(struct task_struct *task, struct pt_regs *regs,
+					  __u32 nr, long ret)
+{
+	struct pl_wait_exit_event *e;
+	__u32 tid = BPF_CORE_READ(task, pid);
+	__u64 *started;
+
+	if (!is_traced_or_self(task))
+		return 0;
+	e = reserve(PL_EV_WAIT_EXIT, sizeof(*e));
+	if (!e) {
+		bpf_map_delete_elem(&wait_started, &tid);
+		return 0;
+	}
+	fill_header(&e->hdr, PL_EV_WAIT_EXIT, task);
+	started = bpf_map_lookup_elem(&wait_started, &tid);
+	e->enter_ns = started ? *started : 0;
+	bpf_map_delete_elem(&wait_started, &tid);
+	e->syscall_nr = nr;
+	e->arg_which = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	e->arg_id = nr == NR_WAITID ? PT_REGS_PARM2_CORE_SYSCALL(regs) : 0;
+	e->options = nr == NR_WAITID ? PT_REGS_PARM4_CORE_SYSCALL(regs) : PT_REGS_PARM3_CORE_SYSCALL(regs);
+	e->ret = ret;
+	e->status = 0;
+	e->info_code = 0;
+	e->info_pid = 0;
+	e->status_read = 0;
+	read_wait_result(e, regs);
+	submit(e);
+	return 0;
+}
+
+static __always_inline int on_clone_return(struct task_struct *task, struct pt_regs *regs,
+					   __u32 nr, long ret)
+{
+	struct pl_clone_return_event *e;
+	struct pl_task_id *child;
+	__u32 tid;
+	__u64 flags = 0;
+	__u32 known = 1;
+
+	if (ret <= 0) /* the child's own return, or a failure */
+		return 0;
+	tid = BPF_CORE_READ(task, pid);
+	child = bpf_map_lookup_elem(&last_child, &tid);
+	if (!child)
+		return 0;
+	e = reserve(PL_EV_CLONE_RETURN, sizeof(*e));
+	if (!e) {
+		bpf_map_delete_elem(&last_child, &tid);
+		return 0;
+	}
+	fill_header(&e->hdr, PL_EV_CLONE_RETURN, task);
+	e->child = *child;
+	bpf_map_delete_elem(&last_child, &tid);
+	if (nr == NR_CLONE)
+		flags = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	else if (nr == NR_FORK)
+		flags = SIGCHLD;
+	else if (nr == NR_VFORK)
+		flags = CLONE_VFORK | CLONE_VM | SIGCHLD;
+	else if (bpf_probe_read_user(&flags, sizeof(flags), (void *)PT_REGS_PARM1_CORE_SYSCALL(regs)))
+		known = 0; /* clone3: struct clone_args begins with flags */
+	e->flags = flags;
+	e->flags_known = known;
+	e->syscall_nr = nr;
+	e->ret = ret;
+	submit(e);
+	return 0;
+}
+
+/* Every syscall on the machine passes here while attached: decide on the
+ * syscall number first, before touching anything else. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u32 nr = BPF_CORE_READ(regs, orig_ax);
+	struct task_struct *task;
+
+	if (nr != NR_WAIT4 && nr != NR_WAITID && nr != NR_CLONE && nr != NR_CLONE3 &&
+	    nr != NR_FORK && nr != NR_VFORK)
+		return 0;
+	task = (struct task_struct *)bpf_get_current_task_btf();
+	if (nr == NR_WAIT4 || nr == NR_WAITID)
+		return on_wait_return(task, regs, nr, ret);
+	return on_clone_return(task, regs, nr, ret);
+}
+
+static __always_inline void read_siginfo(struct pl_signal_event *e, struct kernel_siginfo *info)
+{
+	/* SEND_SIG_NOINFO (0) and SEND_SIG_PRIV (1) are markers, not pointers. */
+	if ((unsigned long)info <= 1) {
+		e->info_code = (unsigned long)info == 1 ? 0x80 /* SI_KERNEL */ : 0 /* SI_USER */;
+		e->info_pid = 0;
+		e->info_status = 0;
+		return;
+	}
+	e->info_code = BPF_CORE_READ(info, si_code);
+	e->info_pid = BPF_CORE_READ(info, _sifields._sigchld._pid);
+	e->info_status = BPF_CORE_READ(info, _sifields._sigchld._status);
+}
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
+	     struct task_struct *target, int group, int result)
+{
+	struct task_struct *sender = (struct task_struct *)bpf_get_current_task_btf();
+	struct pl_signal_event *e;
+	__u32 target_tgid = BPF_CORE_READ(target, tgid);
+
+	if (!(cfg_self_tgid && target_tgid == cfg_self_tgid && sig == SIGCHLD) &&
+	    !is_traced(target_tgid, leader_start_ns(target)))
+		return 0;
+	e = reserve(PL_EV_SIGNAL_GENERATE, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_header(&e->hdr, PL_EV_SIGNAL_GENERATE, sender);
+	fill_task_id(&e->target, target);
+	e->sig = sig;
+	e->group = group;
+	e->result = result;
+	e->sa_handler = 0;
+	e->sa_flags = 0;
+	read_siginfo(e, info);
+	BPF_CORE_READ_STR_INTO(&e->comm, sender, comm);
+	submit(e);
+	return 0;
+}
+
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct pl_signal_event *e;
+
+	if (!is_traced(BPF_CORE_READ(task, tgid), leader_start_ns(task)))
+		return 0;
+	e = reserve(PL_EV_SIGNAL_DELIVER, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_header(&e->hdr, PL_EV_SIGNAL_DELIVER, task);
+	fill_task_id(&e->target, task);
+	e->sig = sig;
+	e->group = 0;
+	e->result = 0;
+	e->sa_handler = (__u64)BPF_CORE_READ(ka, sa.sa_handler);
+	e->sa_flags = BPF_CORE_READ(ka, sa.sa_flags);
+	read_siginfo(e, info);
+	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
+	submit(e);
+	return 0;
+}

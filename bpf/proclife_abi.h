@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The records that bpf/proclife.bpf.c writes into the ring buffer and
+ * userspace/core/decode.cpp reads. Included by both halves, so: fixed-width
+ * fields only, every name prefixed with pl_/PL_ (vmlinux.h defines thousands
+ * of kernel names), and raw kernel values; all interpretation happens in C++
+ * where it is unit-tested.
+ */
+#ifndef PROCLIFE_ABI_H
+#define PROCLIFE_ABI_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define PL_COMM_LEN 16
+#define PL_FILENAME_LEN 256
+#define PL_ARGS_LEN 1024
+
+enum pl_event_kind {
+	PL_EV_FORK = 1,
+	PL_EV_EXEC = 2,
+	PL_EV_EXIT = 3,        /* one per exiting thread */
+	PL_EV_FREE = 4,        /* a process's leader task was released */
+	PL_EV_WAIT_ENTER = 5,  /* do_wait() started */
+	PL_EV_WAIT_EXIT = 6,   /* wait4/waitid returned */
+	PL_EV_SIGNAL_GENERATE = 7,
+	PL_EV_SIGNAL_DELIVER = 8,
+	PL_EV_CLONE_RETURN = 9, /* clone-family syscall returned in the parent */
+	PL_EV_KIND_COUNT = 10,
+};
+
+/* Who did it: the current task when the event fired. */
+struct pl_header {
+	__u32 kind;
+	__u32 cpu;
+	__u64 ns;           /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 tid;
+	__u32 tgid;
+	__u64 tgid_start_ns; /* group leader's start_time: with tgid, the identity */
+};
+
+/* Identity of a task other than the one in the header. */
+struct pl_task_id {
+	__u32 tid;
+	__u32 tgid;
+	__u64 tgid_start_ns;
+};
+
+/* sched_process_fork, in the parent's context. */
+struct pl_fork_event {
+	struct pl_header hdr;
+	struct pl_task_id child;
+	__u32 child_ns_pid;   /* the child's pid in its own (innermost) pid namespace */
+	__u32 child_ns_level; /* 0 in the initial namespace */
+	__u32 child_exit_signal;
+	__u32 shares_mm;      /* child->mm == parent->mm: CLONE_VM */
+	char comm[PL_COMM_LEN];
+};
+
+/* sched_process_exec, after the new image is in place. */
+struct pl_exec_event {
+	struct pl_header hdr;
+	__u32 old_tid;        /* differs from hdr.tid when a non-leader thread exec'd */
+	__u32 filename_len;
+	__u32 args_len;       /* bytes of NUL-separated argv captured */
+	__u32 args_truncated;
+	char comm[PL_COMM_LEN];
+	char filename[PL_FILENAME_LEN];
+	char args[PL_ARGS_LEN];
+};
+
+/* sched_process_exit, one per thread. */
+struct pl_exit_event {
+	struct pl_header hdr;
+	__u32 exit_code;        /* task->exit_code: the raw wait status word */
+	__u32 group_dead;       /* this was the last live thread of the process */
+	__u32 task_flags;       /* task->flags (PF_SIGNALED tells a killed thread) */
+	__u32 signal_flags;     /* signal->flags (SIGNAL_GROUP_EXIT) */
+	__u32 group_exit_code;  /* signal->group_exit_code */
+	__u32 exit_signal;      /* signal sent to the parent: SIGCHLD, or none */
+	__u32 ns_pid;
+	__u32 ns_level;
+	struct pl_task_id parent;     /* real_parent at exit */
+	struct pl_task_id new_reaper; /* who will adopt live children (group_dead only) */
+	__u64 parent_sigchld_handler; /* parent's SIGCHLD sa_handler: 0 default, 1 ignore */
+	__u32 parent_sigchld_flags;   /* parent's SIGCHLD sa_flags (SA_NOCLDWAIT) */
+	__u32 ptraced;
+	char comm[PL_COMM_LEN];
+};
+
+/* sched_process_free for a leader task: the process is gone for good. It runs
+ * from an RCU callback, so the header names the freed task, not current. */
+struct pl_free_event {
+	struct pl_header hdr;
+};
+
+struct pl_wait_enter_event {
+	struct pl_header hdr;
+	__s32 target_pid;   /* the struct pid do_wait() was given; 0 for "any" */
+	__u32 pad;
+};
+
+/* sys_exit of wait4/waitid: the whole call, arguments and result. */
+struct pl_wait_exit_event {
+	struct pl_header hdr;
+	__u64 enter_ns;     /* 0 when do_wait() was never reached (bad arguments) */
+	__u32 syscall_nr;
+	__s32 arg_which;    /* wait4: pid argument; waitid: idtype */
+	__s32 arg_id;       /* waitid: id (pid, pgid or pidfd) */
+	__u32 options;
+	__s64 ret;
+	__s32 status;       /* wait4: *wstatus; waitid: info_status */
+	__s32 info_code;      /* waitid: CLD_*; 0 for wait4 */
+	__s32 info_pid;       /* waitid: child pid reported */
+	__u32 status_read;  /* 1 when status/si_* were read from user memory */
+};
+
+struct pl_signal_event {
+	struct pl_header hdr;     /* sender (generate) or receiver (deliver) */
+	struct pl_task_id target; /* generate: the task signalled */
+	__s32 sig;
+	__s32 info_code;
+	__s32 info_pid;
+	__s32 info_status;
+	__s32 result;             /* generate: TRACE_SIGNAL_* */
+	__u32 group;
+	__u64 sa_handler;         /* deliver: 0 default, 1 ignore, else an address */
+	__u64 sa_flags;
+	char comm[PL_COMM_LEN];   /* sender's comm */
+};
+
+/* sys_exit of clone/clone3/fork/vfork in the parent: the flags the caller
+ * asked for, attached to the child the kernel made for it. */
+struct pl_clone_return_event {
+	struct pl_header hdr;
+	struct pl_task_id child;
+	__u64 flags;
+	__u32 syscall_nr;
+	__u32 flags_known;
+	__s64 ret;
+};
+
+#define PL_CFG_TRACE_ALL 1
+
+#ifdef __cplusplus
+static_assert(sizeof(struct pl_header) == 32, "pl_header ABI");
+static_assert(sizeof(struct pl_task_id) == 16, "pl_task_id ABI");
+static_assert(sizeof(struct pl_fork_event) == 80, "pl_fork_event ABI");
+static_assert(sizeof(struct pl_exec_event) == 1344, "pl_exec_event ABI");
+static_assert(sizeof(struct pl_exit_event) == 128, "pl_exit_event ABI");
+static_assert(sizeof(struct pl_free_event) == 32, "pl_free_event ABI");
+static_assert(sizeof(struct pl_wait_enter_event) == 40, "pl_wait_enter_event ABI");
+static_assert(sizeof(struct pl_wait_exit_event) == 80, "pl_wait_exit_event ABI");
+static_assert(sizeof(struct pl_signal_event) == 104, "pl_signal_event ABI");
+static_assert(sizeof(struct pl_clone_return_event) == 72, "pl_clone_return_event ABI");
+#endif
+
+#endif

@@ -1,0 +1,80 @@
+#include "cli.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <map>
+
+namespace proclife {
+namespace {
+
+const std::map<std::string, Format> kFormats = {{"text", Format::text},         {"json", Format::json},
+                                                {"explain", Format::explain},   {"dot", Format::dot},
+                                                {"perfetto", Format::perfetto}, {"svg", Format::svg}};
+
+void add_output_options(CLI::App& command, OutputOptions& output) {
+  command.add_option("--format,-f", output.format, "Report format: text, json, explain, dot, perfetto, svg")
+      ->transform(CLI::CheckedTransformer(kFormats, CLI::ignore_case));
+  command.add_option("-o,--output", output.output_path, "Write the report to FILE instead of stderr");
+}
+
+void add_trace_options(CLI::App& command, TraceOptions& trace) {
+  add_output_options(command, trace.output);
+  command.add_flag_function(
+      "--explain", [&trace](int64_t) { trace.output.format = Format::explain; },
+      "Same as --format explain: the reaping story in plain language");
+  command.add_option("--record", trace.output.record_path, "Also record every event to FILE (NDJSON)");
+  command.add_option("--ring-buffer-mb", trace.ring_buffer_mb, "Kernel ring buffer size in MiB (power of two)")
+      ->check(CLI::Range(1, 1024))
+      ->check([](const std::string& text) {
+        unsigned long value = std::stoul(text);
+        return (value & (value - 1)) == 0 ? std::string() : std::string("must be a power of two");
+      });
+  command.add_flag("--verbose,-v", trace.verbose, "Show libbpf's own log");
+}
+
+}  // namespace
+
+const char* format_name(Format format) {
+  for (const auto& [name, value] : kFormats)
+    if (value == format) return name.c_str();
+  return "text";
+}
+
+ParsedCommand parse_command_line(int argc, const char* const* argv) {
+  CLI::App app{"proclife: process lifetimes from the kernel: fork, exec, exit, SIGCHLD, wait and reap", "proclife"};
+  app.require_subcommand(1);
+  app.allow_extras();  // CLI11 checks a prefix subcommand's leftovers at the top: they are CMD
+  app.set_version_flag("--version", PROCLIFE_VERSION);
+
+  RunCommand run;
+  auto* run_cmd = app.add_subcommand("run", "Run CMD and trace its whole process tree");
+  add_trace_options(*run_cmd, run.trace);
+  run_cmd->prefix_command();
+
+  ReportCommand report;
+  auto* report_cmd = app.add_subcommand("report", "Rebuild a report from a recording, without root");
+  add_output_options(*report_cmd, report.output);
+  report_cmd->add_option("recording", report.recording, "A file written by --record")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    return CliExit{0, app.help()};  // the selected subcommand's help, when there is one
+  } catch (const CLI::CallForVersion&) {
+    return CliExit{0, std::string(PROCLIFE_VERSION) + "\n"};
+  } catch (const CLI::ParseError& e) {
+    return CliExit{kExitProclifeError, std::string("proclife: ") + e.what() + "\nRun 'proclife --help' for usage.\n"};
+  }
+  if (run_cmd->parsed()) {
+    // After `--`, CLI11 leaves CMD with the top-level app; without it, with `run`.
+    run.command = run_cmd->remaining();
+    if (run.command.empty()) run.command = app.remaining();
+    if (!run.command.empty() && run.command.front() == "--") run.command.erase(run.command.begin());
+    if (run.command.empty())
+      return CliExit{kExitProclifeError, "proclife run: no command given\nUsage: proclife run [OPTIONS] -- CMD [ARGS...]\n"};
+    return run;
+  }
+  return report;
+}
+
+}  // namespace proclife

@@ -1,0 +1,52 @@
+// Command-line parsing, kept apart from running so it is unit-tested.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace proclife {
+
+enum class Format { text, json, explain, dot, perfetto, svg };
+
+struct OutputOptions {
+  Format format = Format::text;
+  std::string output_path;  // empty: stderr
+  std::string record_path;  // empty: no recording
+};
+
+struct TraceOptions {
+  OutputOptions output;
+  uint32_t ring_buffer_mb = 8;
+  bool verbose = false;
+};
+
+struct RunCommand {
+  TraceOptions trace;
+  std::vector<std::string> command;
+};
+
+struct ReportCommand {
+  OutputOptions output;
+  std::string recording;
+};
+
+// What the user asked for, or a message to print and an exit status.
+struct CliExit {
+  int status = 0;
+  std::string message;  // for stdout when status is 0, else stderr
+};
+
+using ParsedCommand = std::variant<RunCommand, ReportCommand, CliExit>;
+
+// Exit statuses of proclife itself (documented in the README).
+inline constexpr int kExitProclifeError = 125;
+inline constexpr int kExitCannotExecute = 126;
+inline constexpr int kExitNotFound = 127;
+
+ParsedCommand parse_command_line(int argc, const char* const* argv);
+
+const char* format_name(Format format);
+
+}  // namespace proclife

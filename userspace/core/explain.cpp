@@ -1,0 +1,217 @@
+#include "explain.hpp"
+
+#include <fmt/format.h>
+
+#include <ostream>
+
+#include "escape.hpp"
+#include "format.hpp"
+#include "tree.hpp"
+
+namespace proclife {
+namespace {
+
+std::string options_text(const WaitCall& call) {
+  struct Flag {
+    uint32_t bit;
+    const char* name;
+  };
+  static constexpr Flag flags[] = {{kernel::kWnohang, "WNOHANG"},       {kernel::kWuntraced, "WUNTRACED"},
+                                   {kernel::kWexited, "WEXITED"},       {kernel::kWcontinued, "WCONTINUED"},
+                                   {kernel::kWnowait, "WNOWAIT"},       {kernel::kWnothread, "__WNOTHREAD"},
+                                   {kernel::kWall, "__WALL"},           {kernel::kWclone, "__WCLONE"}};
+  std::string out;
+  for (const auto& flag : flags) {
+    if (!(call.options & flag.bit)) continue;
+    if (!out.empty()) out += '|';
+    out += flag.name;
+  }
+  return out.empty() ? "0" : out;
+}
+
+std::string target_text(const WaitCall& call) {
+  if (call.syscall == WaitSyscall::wait4) {
+    if (call.which == -1) return "-1";
+    if (call.which == 0) return "0 (own process group)";
+    if (call.which < -1) return fmt::format("{} (process group {})", call.which, -call.which);
+    return std::to_string(call.which);
+  }
+  switch (call.which) {
+    case kernel::kPAll: return "P_ALL";
+    case kernel::kPPid: return fmt::format("P_PID, {}", call.id);
+    case kernel::kPPgid: return fmt::format("P_PGID, {}", call.id);
+    case kernel::kPPidfd: return fmt::format("P_PIDFD, fd {}", call.id);
+  }
+  return fmt::format("idtype {}, {}", call.which, call.id);
+}
+
+}  // namespace
+
+std::string describe_wait_call(const WaitCall& call) {
+  return fmt::format("{}({}, {})", wait_syscall_name(call.syscall), target_text(call), options_text(call));
+}
+
+namespace {
+
+// Could this call have reported `child`? Used to tell a child's own story
+// out of a parent that waits for several.
+bool may_target(const WaitCall& call, const Process& child) {
+  if (call.syscall == WaitSyscall::wait4)
+    return call.which <= 0 || static_cast<uint32_t>(call.which) == child.ns_pid ||
+           static_cast<uint32_t>(call.which) == child.key.pid;
+  if (call.which == kernel::kPPid)
+    return static_cast<uint32_t>(call.id) == child.ns_pid || static_cast<uint32_t>(call.id) == child.key.pid;
+  return true;  // P_ALL, P_PGID, P_PIDFD: cannot tell without more state
+}
+
+struct ChildWaits {
+  uint32_t polls = 0;           // WNOHANG calls that found nothing
+  uint32_t other_returns = 0;   // calls that returned another child, a stop, or an error
+  const WaitCall* reaping = nullptr;
+};
+
+ChildWaits waits_for(const Process& parent, const Process& child) {
+  ChildWaits out;
+  uint64_t from = child.fork_ns.value_or(0);
+  for (const auto& call : parent.wait_calls) {
+    if (call.exit_ns < from || !may_target(call, child)) continue;
+    if (call.reaped && *call.reaped == child.key) {
+      out.reaping = &call;
+      break;
+    }
+    if ((call.options & kernel::kWnohang) && call.ret == 0 && call.report == WaitReport::none) out.polls++;
+  }
+  return out;
+}
+
+std::string sigchld_text(const Graph& graph, const Process& child) {
+  const auto& sig = child.sigchld;
+  if (!sig) {
+    if (child.reap && child.reap->via == ReapVia::autoreap)
+      return "no SIGCHLD was sent (its parent set SIGCHLD to SIG_IGN)";
+    return child.exit_signal == kernel::kSigchld ? "no SIGCHLD was seen"
+                                                 : fmt::format("it was made to signal {} at exit, not SIGCHLD",
+                                                               child.exit_signal ? signal_name(child.exit_signal) : "nothing");
+  }
+  std::string when = format_offset(graph.rel(sig->generated_ns));
+  switch (sig->result) {
+    case 1: return fmt::format("SIGCHLD was generated at {} and discarded (the parent's disposition is the default, ignore)", when);
+    case 3: return fmt::format("SIGCHLD was generated at {} but the signal queue overflowed", when);
+    default: break;
+  }
+  std::string text = sig->result == 2 ? fmt::format("SIGCHLD was generated at {} while one was already pending (one signal for several children)", when)
+                                      : fmt::format("SIGCHLD was generated at {}", when);
+  if (!sig->delivered_ns) return text + " and was still pending at the end";
+  const char* handler = sig->handler == 0 ? "the default action" : sig->handler == kernel::kSigIgn ? "SIG_IGN" : "its handler";
+  std::string flags;
+  if (sig->sa_flags & kernel::kSaNocldwait) flags += " SA_NOCLDWAIT";
+  if (sig->sa_flags & kernel::kSaSiginfo) flags += " SA_SIGINFO";
+  if (sig->sa_flags & kernel::kSaRestart) flags += " SA_RESTART";
+  return text + fmt::format(" and delivered {} later to {}{}", format_duration(*sig->delivered_ns - sig->generated_ns),
+                            handler, flags.empty() ? "" : " (" + flags.substr(1) + ")");
+}
+
+std::string reap_text(const Process* parent, const Process& child) {
+  const auto& reap = child.reap;
+  std::string reaper = describe_pid(reap->reaper_pid, reap->reaper_comm);
+  switch (reap->via) {
+    case ReapVia::autoreap:
+      return fmt::format("the kernel reaped it at once ({} ignores SIGCHLD or set SA_NOCLDWAIT): never a zombie", reaper);
+    case ReapVia::released:
+      return fmt::format("{} reaped it with a wait proclife does not trace, within {}", reaper,
+                         format_duration(*child.zombie_ns()));
+    default: break;
+  }
+  std::string text;
+  const WaitCall* call = nullptr;
+  ChildWaits waits;
+  if (parent && reap->reaper && *reap->reaper == parent->key) {
+    waits = waits_for(*parent, child);
+    call = waits.reaping;
+  }
+  if (waits.polls)
+    text += fmt::format("{} polled {} time{} with WNOHANG and found nothing; then ", reaper, waits.polls,
+                        waits.polls == 1 ? "" : "s");
+  std::string how = call ? describe_wait_call(*call) : std::string(reap_via_name(reap->via));
+  uint64_t enter = reap->wait_enter_ns.value_or(reap->ns);
+  if (enter <= child.exit->ns && !reap->wnohang)
+    text += fmt::format("{} was already blocked in {} (for {} before the exit), which returned its pid {} after the exit",
+                        text.empty() ? reaper : "it", how, format_duration(child.exit->ns - enter),
+                        format_duration(reap->ns - child.exit->ns));
+  else
+    text += fmt::format("{} came back {} after the exit and reaped it with {}", text.empty() ? reaper : "it",
+                        format_duration(enter - child.exit->ns), how);
+  return text + fmt::format("; a zombie for {}", format_duration(*child.zombie_ns()));
+}
+
+void explain_child(const Graph& graph, const Process* parent, const Process& child, std::ostream& out) {
+  out << "  - " << describe_process(child);
+  if (child.orphaned) {
+    out << fmt::format(": orphaned at {} when {} died, adopted by {}", format_offset(graph.rel(child.orphaned->ns)),
+                       describe_pid(child.orphaned->old_parent.pid, parent ? parent->comm : ""),
+                       describe_pid(child.orphaned->new_parent.pid, child.orphaned->new_parent_comm));
+    out << (child.exit ? ";" : ".");
+  }
+  if (!child.exit) {
+    out << " still running when the trace ended (leaked).\n";
+    return;
+  }
+  out << fmt::format(" {} at {}; {}; ", describe_exit(child.exit->status), format_offset(graph.rel(child.exit->ns)),
+                     sigchld_text(graph, child));
+  if (!child.reap) {
+    out << fmt::format("nobody reaped it: still a zombie at the end, {} after its exit.\n",
+                       format_duration(graph.end_ns() - child.exit->ns));
+    return;
+  }
+  out << reap_text(parent, child) << ".\n";
+}
+
+void explain_parent(const Graph& graph, const Process& parent, const std::vector<size_t>& children, std::ostream& out) {
+  const WaitStats& waits = parent.waits;
+  out << fmt::format("{} made {} child process{}", describe_process(parent), children.size(),
+                     children.size() == 1 ? "" : "es");
+  if (waits.calls)
+    out << fmt::format(" and called wait {} time{} ({} WNOHANG poll{} found nothing; {} blocked in wait)", waits.calls,
+                       waits.calls == 1 ? "" : "s", waits.wnohang_polls, waits.wnohang_polls == 1 ? "" : "s",
+                       format_duration(waits.blocked_ns));
+  else
+    out << " and never called wait4 or waitid";
+  if (parent.exit)
+    out << fmt::format("; it {} at {}, after {} of its children had been reaped", describe_exit(parent.exit->status),
+                       format_offset(graph.rel(parent.exit->ns)),
+                       [&] {
+                         size_t reaped = 0;
+                         for (size_t c : children) {
+                           const Process& child = graph.processes()[c];
+                           reaped += child.reap && child.reap->ns <= parent.exit->ns;
+                         }
+                         return fmt::format("{}/{}", reaped, children.size());
+                       }());
+  out << ":\n";
+  for (size_t c : children) explain_child(graph, &parent, graph.processes()[c], out);
+}
+
+}  // namespace
+
+void write_explain_report(const Graph& graph, const ReportContext& context, std::ostream& out) {
+  out << fmt::format("proclife explains {}\n", shell_join(context.command));
+  if (graph.lost_events())
+    out << fmt::format("WARNING: {} events were lost; some of this account may be wrong.\n", graph.lost_events());
+  ProcessTree tree = build_tree(graph);
+  for (size_t root : tree.roots) {
+    const Process& process = graph.processes()[root];
+    out << '\n';
+    out << fmt::format("{} was started {}", describe_process(process),
+                       process.pre_existing ? "before the trace" : "by an untraced process");
+    if (process.parent_pid == graph.observer_pid() && graph.observer_pid()) out << " (by proclife, as CMD)";
+    out << ":\n";
+    explain_child(graph, nullptr, process, out);
+  }
+  for (size_t index : tree_order(tree)) {
+    if (tree.children[index].empty()) continue;
+    out << '\n';
+    explain_parent(graph, graph.processes()[index], tree.children[index], out);
+  }
+}
+
+}  // namespace proclife

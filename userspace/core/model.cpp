@@ -1,0 +1,374 @@
+#include "model.hpp"
+
+#include <algorithm>
+#include <type_traits>
+
+namespace proclife {
+namespace {
+
+constexpr uint64_t kCloneVm = 0x100, kCloneVfork = 0x4000;
+
+bool is_exit_report(int info_code) {
+  return info_code == kernel::kCldExited || info_code == kernel::kCldKilled || info_code == kernel::kCldDumped;
+}
+
+uint64_t signal_slot(uint32_t tgid, int sig) { return static_cast<uint64_t>(tgid) << 8 | (sig & 0xff); }
+
+void erase_index(std::vector<size_t>& list, size_t index) {
+  // Children are reaped mostly in the order they were made: search from the back.
+  auto it = std::find(list.rbegin(), list.rend(), index);
+  if (it != list.rend()) list.erase(std::next(it).base());
+}
+
+}  // namespace
+
+EndState Process::end_state() const {
+  if (reap) return EndState::reaped;
+  return exit ? EndState::zombie : EndState::running;
+}
+
+std::optional<uint64_t> Process::zombie_ns() const {
+  if (!exit || !reap) return std::nullopt;
+  return reap->ns > exit->ns ? reap->ns - exit->ns : 0;
+}
+
+Graph::Graph(GraphOptions options) : options_(std::move(options)) {}
+
+const Process* Graph::find(ProcKey key) const {
+  auto index = index_of(key);
+  return index ? &procs_[*index] : nullptr;
+}
+
+std::optional<size_t> Graph::index_of(ProcKey key) const {
+  auto it = by_key_.find(key);
+  if (it == by_key_.end()) return std::nullopt;
+  return it->second;
+}
+
+size_t Graph::add_pre_existing(ProcKey key, uint32_t parent_pid, std::string comm) {
+  if (auto existing = index_of(key)) return *existing;
+  Process process;
+  process.key = key;
+  process.ns_pid = key.pid;
+  process.pre_existing = true;
+  process.parent_pid = parent_pid;
+  process.fork_parent_pid = parent_pid;
+  process.comm = std::move(comm);
+  size_t index = procs_.size();
+  procs_.push_back(std::move(process));
+  by_key_.emplace(key, index);
+  if (parent_pid != 0 && parent_pid == options_.observer_pid) observer_children_.push_back(index);
+  return index;
+}
+
+size_t Graph::ensure(ProcKey key) {
+  if (auto existing = index_of(key)) return *existing;
+  if (key.pid != options_.root_pid || !options_.root_pid) return add_pre_existing(key, 0, {});
+  // The run root: proclife forked it untraced, at its start time.
+  size_t index = add_pre_existing(key, options_.observer_pid, {});
+  at(index).pre_existing = false;
+  at(index).fork_ns = key.start_ns;
+  return index;
+}
+
+void Graph::apply(const Event& event) {
+  std::visit(
+      [&](const auto& body) {
+        using Body = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<Body, ForkEvent>) on_fork(event, body);
+        else if constexpr (std::is_same_v<Body, CloneReturnEvent>) on_clone_return(body);
+        else if constexpr (std::is_same_v<Body, ExecEvent>) on_exec(event, body);
+        else if constexpr (std::is_same_v<Body, ExitEvent>) on_exit(event, body);
+        else if constexpr (std::is_same_v<Body, FreeEvent>) on_free(event);
+        else if constexpr (std::is_same_v<Body, WaitExitEvent>) on_wait_exit(event, body);
+        else if constexpr (std::is_same_v<Body, SignalEvent>) {
+          if (body.delivered) on_signal_deliver(event, body);
+          else on_signal_generate(event, body);
+        }
+        // WaitEnterEvent: the enter time arrives again with the wait's return.
+      },
+      event.body);
+}
+
+void Graph::on_fork(const Event& e, const ForkEvent& fork) {
+  size_t parent = ensure(e.task.process());
+  if (fork.child.tgid == e.task.tgid) {
+    at(parent).threads++;
+    at(parent).live_threads++;
+    return;
+  }
+  ProcKey key = fork.child.process();
+  if (by_key_.count(key)) return;
+  Process child;
+  child.key = key;
+  child.ns_pid = fork.child_ns_pid;
+  child.ns_level = fork.child_ns_level;
+  child.fork_parent = at(parent).key;
+  child.fork_parent_pid = at(parent).key.pid;
+  child.parent = child.fork_parent;
+  child.parent_pid = child.fork_parent_pid;
+  child.fork_ns = e.ns;
+  child.exit_signal = fork.child_exit_signal;
+  child.clone.shares_mm = fork.shares_mm;
+  child.comm = fork.comm;
+  size_t index = procs_.size();
+  procs_.push_back(std::move(child));
+  by_key_.emplace(key, index);
+  at(parent).children.push_back(index);
+}
+
+void Graph::on_clone_return(const CloneReturnEvent& ret) {
+  if (ret.child.tid != ret.child.tgid) return;  // a thread
+  auto child = index_of(ret.child.process());
+  if (!child) return;
+  at(*child).clone.syscall = ret.syscall;
+  if (ret.flags_known) at(*child).clone.flags = ret.flags;
+}
+
+void Graph::on_exec(const Event& e, const ExecEvent& exec) {
+  Process& process = at(ensure(e.task.process()));
+  process.execs.push_back({e.ns, exec.old_tid, exec.filename, exec.argv, exec.argv_truncated});
+  process.comm = exec.comm;
+  // de_thread() has killed every other thread by now.
+  process.live_threads = 1;
+}
+
+void Graph::on_exit(const Event& e, const ExitEvent& exit) {
+  size_t index = ensure(e.task.process());
+  Process& process = at(index);
+  if (e.task.tid == e.task.tgid) {
+    process.leader_exit_code = exit.exit_code;
+    if (!exit.comm.empty()) process.comm = exit.comm;
+  }
+  // do_group_exit() sets SIGNAL_GROUP_EXIT for the caller; every thread it
+  // zaps dies through get_signal(), which marks it PF_SIGNALED.
+  if ((exit.signal_flags & kernel::kSignalGroupExit) && !(exit.task_flags & kernel::kPfSignaled) &&
+      !process.exit_group_tid)
+    process.exit_group_tid = e.task.tid;
+  if (!exit.group_dead) {
+    if (process.live_threads > 1) process.live_threads--;
+    return;
+  }
+  if (process.exit) return;  // two threads raced to see signal->live reach 0
+  end_process(index, e, exit);
+}
+
+void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
+  Process& process = at(index);
+  // wait_task_zombie(): the group exit code when the group was killed or
+  // exit_group()ed, else the leader's own exit code.
+  uint32_t raw = (exit.signal_flags & kernel::kSignalGroupExit) ? exit.group_exit_code
+                 : e.task.tid == e.task.tgid                    ? exit.exit_code
+                                                                : process.leader_exit_code.value_or(exit.exit_code);
+  ExitRecord record{e.ns, raw, decode_exit_status(raw), e.task.tid, process.exit_group_tid, std::nullopt};
+  if (record.status.signal) {
+    auto sender = last_signal_.find(signal_slot(e.task.tgid, *record.status.signal));
+    if (sender != last_signal_.end()) record.killed_by = sender->second;
+  }
+  process.exit = std::move(record);
+  process.live_threads = 0;
+  process.exit_signal = exit.exit_signal;
+  if (process.ns_level == 0 && exit.ns_level > 0) {
+    process.ns_level = exit.ns_level;
+    process.ns_pid = exit.ns_pid;
+  }
+
+  // do_notify_parent(): no zombie when the parent ignores SIGCHLD or set SA_NOCLDWAIT.
+  bool autoreap = !exit.ptraced && exit.exit_signal == kernel::kSigchld &&
+                  (exit.parent_sigchld_handler == kernel::kSigIgn ||
+                   (exit.parent_sigchld_flags & kernel::kSaNocldwait));
+  if (autoreap) {
+    ReapRecord reap;
+    reap.via = ReapVia::autoreap;
+    reap.ns = e.ns;
+    reap.reaper = index_of(exit.parent.process()) ? std::optional(exit.parent.process()) : std::nullopt;
+    reap.reaper_pid = exit.parent.tgid;
+    if (reap.reaper) reap.reaper_comm = find(*reap.reaper)->comm;
+    record_reap(index, std::move(reap));
+  }
+  reparent_children(index, e, exit);
+}
+
+void Graph::reparent_children(size_t index, const Event& e, const ExitEvent& exit) {
+  std::vector<size_t> orphans;
+  orphans.swap(at(index).children);
+  ProcKey new_parent = exit.new_reaper.process();
+  std::optional<size_t> adopter;
+  if (new_parent.pid) adopter = index_of(new_parent);
+  for (size_t child : orphans) {
+    Process& orphan = at(child);
+    orphan.orphaned = OrphanRecord{e.ns, at(index).key, new_parent, adopter ? at(*adopter).comm : std::string()};
+    orphan.parent = adopter ? std::optional(new_parent) : std::nullopt;
+    orphan.parent_pid = new_parent.pid;
+    if (adopter) at(*adopter).children.push_back(child);
+  }
+}
+
+std::vector<size_t>& Graph::children_of(std::optional<size_t> parent) {
+  return parent ? at(*parent).children : observer_children_;
+}
+
+std::optional<size_t> Graph::match_child(std::optional<size_t> parent, uint32_t pid) const {
+  const auto& children = parent ? procs_[*parent].children : observer_children_;
+  uint32_t parent_level = parent ? procs_[*parent].ns_level : 0;
+  for (auto it = children.rbegin(); it != children.rend(); ++it) {
+    const Process& child = procs_[*it];
+    // wait4 and waitid report pids as the caller's namespace sees them.
+    uint32_t seen = child.ns_level == parent_level ? child.ns_pid : child.key.pid;
+    if (seen == pid || child.key.pid == pid) return *it;
+  }
+  return std::nullopt;
+}
+
+void Graph::record_reap(size_t child, ReapRecord reap) {
+  Process& process = at(child);
+  if (process.reap) return;
+  process.reap = std::move(reap);
+  std::optional<size_t> parent;
+  if (process.parent) parent = index_of(*process.parent);
+  erase_index(children_of(parent), child);
+}
+
+void Graph::on_free(const Event& e) {
+  auto index = index_of(e.task.process());
+  if (!index) return;
+  Process& process = at(*index);
+  process.freed = true;
+  if (process.reap || !process.exit) return;
+  // Released without a wait we saw: its reaper is not traced (init adopting
+  // an orphan), or it used waitid without an infop. The time is the free's,
+  // an RCU grace period after the real reap.
+  ReapRecord reap;
+  reap.via = ReapVia::released;
+  reap.ns = e.ns;
+  reap.reaper = process.parent;
+  reap.reaper_pid = process.parent_pid;
+  if (process.parent) reap.reaper_comm = find(*process.parent)->comm;
+  record_reap(*index, std::move(reap));
+}
+
+void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
+  bool by_observer = options_.observer_pid && e.task.tgid == options_.observer_pid;
+  std::optional<size_t> waiter;
+  if (!by_observer) waiter = ensure(e.task.process());
+  bool wnohang = wait.options & kernel::kWnohang;
+  uint64_t enter_ns = wait.enter_ns ? wait.enter_ns : e.ns;
+
+  WaitCall call{enter_ns, e.ns, e.task.tid, wait.syscall, wait.which, wait.id, wait.options, wait.ret,
+                classify_wait_report(wait), std::nullopt};
+  uint32_t reported_pid = wait.syscall == WaitSyscall::wait4 ? static_cast<uint32_t>(std::max<int64_t>(wait.ret, 0))
+                                                             : static_cast<uint32_t>(wait.info_pid);
+  if (call.report == WaitReport::exited && !(wait.options & kernel::kWnowait)) {
+    if (auto child = match_child(waiter, reported_pid)) {
+      ReapRecord reap;
+      reap.via = wait.syscall == WaitSyscall::waitid ? ReapVia::waitid : ReapVia::wait4;
+      reap.ns = e.ns;
+      reap.reaper_pid = e.task.tgid;
+      reap.reaper_comm = by_observer ? options_.observer_comm : at(*waiter).comm;
+      if (waiter) reap.reaper = at(*waiter).key;
+      reap.wait_enter_ns = enter_ns;
+      reap.wnohang = wnohang;
+      call.reaped = at(*child).key;
+      record_reap(*child, std::move(reap));
+    }
+  }
+  if (!waiter) return;
+  Process& process = at(*waiter);
+  process.waits.calls++;
+  bool found_nothing = wait.syscall == WaitSyscall::wait4 ? wait.ret == 0 : wait.ret == 0 && wait.info_pid == 0;
+  if (wnohang && found_nothing) process.waits.wnohang_polls++;
+  if (!wnohang) process.waits.blocked_ns += e.ns - enter_ns;
+  if (process.wait_calls.size() < kMaxWaitCalls) process.wait_calls.push_back(call);
+}
+
+std::optional<size_t> Graph::sigchld_sender(const Event& e, const SignalEvent& sig) {
+  auto sender = index_of(e.task.process());
+  if (sender && at(*sender).parent && at(*sender).parent->pid == sig.target.tgid) return sender;
+  // A dying parent re-notifies the new parent of its zombie children
+  // (reparent_leader()): then only info_pid names the child.
+  auto pid = static_cast<uint32_t>(sig.info_pid);
+  if (options_.observer_pid && sig.target.tgid == options_.observer_pid) return match_child(std::nullopt, pid);
+  if (auto target = index_of(sig.target.process())) return match_child(target, pid);
+  return std::nullopt;
+}
+
+void Graph::on_signal_generate(const Event& e, const SignalEvent& sig) {
+  if (sig.sig != kernel::kSigchld) {
+    last_signal_[signal_slot(sig.target.tgid, sig.sig)] = SignalSender{e.task.tgid, e.task.tid, sig.comm, e.ns};
+    return;
+  }
+  auto child = sigchld_sender(e, sig);
+  if (!child) return;
+  Process& process = at(*child);
+  if (!is_exit_report(sig.info_code)) {
+    process.stop_signals.push_back({e.ns, sig.info_code, sig.result});
+    return;
+  }
+  if (process.sigchld) return;
+  process.sigchld = SigchldRecord{e.ns, sig.result, sig.info_code, std::nullopt, 0, 0};
+  constexpr int kDelivered = 0, kAlreadyPending = 2;
+  if (sig.result == kDelivered || sig.result == kAlreadyPending)
+    pending_sigchld_[sig.target.tgid].push_back(*child);
+}
+
+void Graph::on_signal_deliver(const Event& e, const SignalEvent& sig) {
+  if (sig.sig != kernel::kSigchld) return;
+  auto pending = pending_sigchld_.find(e.task.tgid);
+  if (pending == pending_sigchld_.end()) return;
+  // One dequeued SIGCHLD stands for every child whose SIGCHLD was pending.
+  for (size_t child : pending->second) {
+    auto& record = at(child).sigchld;
+    if (!record || record->delivered_ns) continue;
+    record->delivered_ns = e.ns;
+    record->handler = sig.handler;
+    record->sa_flags = sig.sa_flags;
+  }
+  pending_sigchld_.erase(pending);
+}
+
+const char* clone_kind_name(const Process& process) {
+  const CloneInfo& clone = process.clone;
+  if (!clone.syscall) return process.pre_existing ? "unknown" : (clone.shares_mm ? "clone" : "fork");
+  switch (*clone.syscall) {
+    case CloneSyscall::fork: return "fork";
+    case CloneSyscall::vfork: return "vfork";
+    case CloneSyscall::clone:
+    case CloneSyscall::clone3:
+      if ((clone.flags & (kCloneVm | kCloneVfork)) == (kCloneVm | kCloneVfork)) return "spawn";
+      if (clone.flags & kCloneVfork) return "vfork";
+      return (clone.flags & kCloneVm) ? "clone" : "fork";
+  }
+  return "unknown";
+}
+
+const char* end_state_name(EndState state) {
+  switch (state) {
+    case EndState::reaped: return "reaped";
+    case EndState::zombie: return "zombie";
+    case EndState::running: return "running";
+  }
+  return "running";
+}
+
+const char* reap_via_name(ReapVia via) {
+  switch (via) {
+    case ReapVia::wait4: return "wait4";
+    case ReapVia::waitid: return "waitid";
+    case ReapVia::autoreap: return "autoreap";
+    case ReapVia::released: return "released";
+  }
+  return "released";
+}
+
+const char* sigchld_result_name(int result) {
+  switch (result) {
+    case 0: return "delivered";
+    case 1: return "ignored";
+    case 2: return "pending";
+    case 3: return "overflow";
+    case 4: return "lose_info";
+  }
+  return "unknown";
+}
+
+}  // namespace proclife

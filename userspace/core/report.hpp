@@ -1,0 +1,25 @@
+// Renderers: each reads the finished graph and writes to a stream.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model.hpp"
+
+namespace proclife {
+
+struct ReportContext {
+  std::vector<std::string> command;  // what was traced, for headers
+};
+
+nlohmann::ordered_json json_report(const Graph& graph, const ReportContext& context);
+void write_json_report(const Graph& graph, const ReportContext& context, std::ostream& out);
+void write_text_report(const Graph& graph, const ReportContext& context, std::ostream& out);
+
+// A JSON document as text that is valid whatever bytes its strings hold.
+std::string dump_json(const nlohmann::ordered_json& doc, int indent = -1);
+
+}  // namespace proclife

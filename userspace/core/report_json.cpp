@@ -1,0 +1,128 @@
+#include <ostream>
+
+#include "report.hpp"
+
+namespace proclife {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json nullable_ns(const Graph& graph, const std::optional<uint64_t>& ns) {
+  return ns ? Json(graph.rel(*ns)) : Json(nullptr);
+}
+
+const char* handler_name(uint64_t handler) {
+  if (handler == 0) return "default";
+  if (handler == kernel::kSigIgn) return "ignore";
+  return "handler";
+}
+
+Json clone_json(const Process& process) {
+  Json clone = {{"kind", clone_kind_name(process)}};
+  clone["syscall"] = process.clone.syscall ? Json(clone_syscall_name(*process.clone.syscall)) : Json(nullptr);
+  clone["flags"] = process.clone.flags;
+  return clone;
+}
+
+Json exit_json(const Graph& graph, const Process& process) {
+  if (!process.exit) return nullptr;
+  const ExitRecord& exit = *process.exit;
+  Json out = {{"ns", graph.rel(exit.ns)},
+              {"code", exit.status.code},
+              {"signal", exit.status.signal ? Json(*exit.status.signal) : Json(nullptr)},
+              {"core_dumped", exit.status.core_dumped},
+              {"raw_status", exit.raw_status},
+              {"last_tid", exit.last_tid},
+              {"exit_group_tid", exit.exit_group_tid ? Json(*exit.exit_group_tid) : Json(nullptr)}};
+  if (exit.killed_by)
+    out["killed_by"] = {{"pid", exit.killed_by->pid}, {"tid", exit.killed_by->tid},
+                        {"comm", exit.killed_by->comm}, {"ns", graph.rel(exit.killed_by->ns)}};
+  else
+    out["killed_by"] = nullptr;
+  return out;
+}
+
+Json sigchld_json(const Graph& graph, const Process& process) {
+  if (!process.sigchld) return nullptr;
+  const SigchldRecord& sig = *process.sigchld;
+  return {{"generated_ns", graph.rel(sig.generated_ns)},
+          {"result", sigchld_result_name(sig.result)},
+          {"delivered_ns", nullable_ns(graph, sig.delivered_ns)},
+          {"handler", sig.delivered_ns ? Json(handler_name(sig.handler)) : Json(nullptr)},
+          {"sa_flags", sig.delivered_ns ? Json(sig.sa_flags) : Json(nullptr)}};
+}
+
+Json execs_json(const Graph& graph, const Process& process) {
+  Json execs = Json::array();
+  for (const auto& exec : process.execs)
+    execs.push_back({{"ns", graph.rel(exec.ns)}, {"tid", exec.tid}, {"filename", exec.filename},
+                     {"argv", exec.argv}, {"argv_truncated", exec.argv_truncated}});
+  return execs;
+}
+
+Json orphan_json(const Graph& graph, const Process& process) {
+  if (!process.orphaned) return nullptr;
+  const OrphanRecord& orphan = *process.orphaned;
+  return {{"ns", graph.rel(orphan.ns)},
+          {"old_parent_pid", orphan.old_parent.pid},
+          {"new_parent_pid", orphan.new_parent.pid ? Json(orphan.new_parent.pid) : Json(nullptr)}};
+}
+
+Json reaped_via_json(const Process& process) {
+  if (!process.reap || process.reap->via == ReapVia::released) return nullptr;
+  return reap_via_name(process.reap->via);
+}
+
+Json process_json(const Graph& graph, const Process& process) {
+  const ExecRecord* last_exec = process.execs.empty() ? nullptr : &process.execs.back();
+  const auto& reap = process.reap;
+  auto zombie = process.zombie_ns();
+  return {
+      {"pid", process.key.pid},
+      {"ns_pid", process.ns_pid},
+      {"start_ns", graph.rel(process.key.start_ns)},
+      {"parent_pid", process.fork_parent_pid ? Json(process.fork_parent_pid) : Json(nullptr)},
+      {"comm", process.comm},
+      {"argv", last_exec ? Json(last_exec->argv) : Json::array()},
+      {"pre_existing", process.pre_existing},
+      {"fork_ns", nullable_ns(graph, process.fork_ns)},
+      {"clone", clone_json(process)},
+      {"execs", execs_json(graph, process)},
+      {"exit", exit_json(graph, process)},
+      {"reaper_pid", reap && reap->reaper_pid ? Json(reap->reaper_pid) : Json(nullptr)},
+      {"reap_ns", reap ? Json(graph.rel(reap->ns)) : Json(nullptr)},
+      {"reap_time_exact", reap ? Json(reap->via != ReapVia::released) : Json(nullptr)},
+      {"zombie_ns", zombie ? Json(*zombie) : Json(nullptr)},
+      {"reaped_via", reaped_via_json(process)},
+      {"sigchld", sigchld_json(graph, process)},
+      {"waits", {{"calls", process.waits.calls},
+                 {"wnohang_polls", process.waits.wnohang_polls},
+                 {"blocked_ns", process.waits.blocked_ns}}},
+      {"orphaned", orphan_json(graph, process)},
+      {"state_at_end", end_state_name(process.end_state())},
+      {"threads", process.threads},
+  };
+}
+
+}  // namespace
+
+Json json_report(const Graph& graph, const ReportContext& context) {
+  Json processes = Json::array();
+  for (const auto& process : graph.processes()) processes.push_back(process_json(graph, process));
+  return {{"schema_version", 1},
+          {"command", context.command},
+          {"lost_events", graph.lost_events()},
+          {"duration_ns", graph.end_ns() > graph.origin_ns() ? graph.end_ns() - graph.origin_ns() : 0},
+          {"processes", std::move(processes)}};
+}
+
+std::string dump_json(const Json& doc, int indent) {
+  // Invalid UTF-8 in a process's name or argv must not make the document invalid.
+  return doc.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
+void write_json_report(const Graph& graph, const ReportContext& context, std::ostream& out) {
+  out << dump_json(json_report(graph, context), 2) << '\n';
+}
+
+}  // namespace proclife

@@ -1,0 +1,98 @@
+#include <fmt/format.h>
+
+#include <ostream>
+
+#include "escape.hpp"
+#include "format.hpp"
+#include "report.hpp"
+#include "tree.hpp"
+
+namespace proclife {
+namespace {
+
+constexpr size_t kMaxArgvWidth = 72;
+
+std::string short_argv(const Process& process) {
+  if (process.execs.empty()) return {};
+  std::string joined = shell_join(process.execs.back().argv);
+  if (joined.size() > kMaxArgvWidth) joined = joined.substr(0, kMaxArgvWidth - 3) + "...";
+  return " `" + joined + "`";
+}
+
+std::string describe_reap(const Graph& graph, const Process& process) {
+  const auto& reap = process.reap;
+  if (!reap) {
+    if (!process.exit) return "still running at the end";
+    return fmt::format("never reaped: a zombie for {} at the end",
+                       format_duration(graph.end_ns() > process.exit->ns ? graph.end_ns() - process.exit->ns : 0));
+  }
+  std::string reaper = describe_pid(reap->reaper_pid, reap->reaper_comm);
+  switch (reap->via) {
+    case ReapVia::autoreap: return fmt::format("auto-reaped at exit (parent {} ignores SIGCHLD)", reaper);
+    case ReapVia::released:
+      return fmt::format("released by {} within {} (its wait was not traced)", reaper,
+                         format_duration(*process.zombie_ns()));
+    default:
+      return fmt::format("reaped by {} via {} after {}", reaper, reap_via_name(reap->via),
+                         format_duration(*process.zombie_ns()));
+  }
+}
+
+std::string describe_line(const Graph& graph, const Process& process) {
+  std::string line = describe_process(process) + short_argv(process);
+  uint64_t start = process.fork_ns.value_or(process.key.start_ns);
+  line += fmt::format(" {}", format_offset(graph.rel(start)));
+  if (process.pre_existing) line += " (pre-existing)";
+  if (process.threads > 1) line += fmt::format(" [{} threads]", process.threads);
+  if (process.exit) {
+    line += fmt::format(", ran {}, {}", format_duration(process.exit->ns - start), describe_exit(process.exit->status));
+    if (const auto& killer = process.exit->killed_by)
+      line += fmt::format(" from {}", describe_pid(killer->pid, killer->comm));
+  }
+  line += ", " + describe_reap(graph, process);
+  if (const auto& orphan = process.orphaned)
+    line += fmt::format("; orphaned at {}, adopted by {}", format_offset(graph.rel(orphan->ns)),
+                        describe_pid(orphan->new_parent.pid, orphan->new_parent_comm));
+  return line;
+}
+
+void write_tree(const Graph& graph, const ProcessTree& tree, size_t index, const std::string& prefix, bool last,
+                bool root, std::ostream& out) {
+  const std::string branch = root ? "" : (last ? "└─ " : "├─ ");
+  out << prefix << branch << describe_line(graph, graph.processes()[index]) << '\n';
+  const std::string child_prefix = root ? prefix : prefix + (last ? "   " : "│  ");
+  const auto& children = tree.children[index];
+  for (size_t i = 0; i < children.size(); ++i)
+    write_tree(graph, tree, children[i], child_prefix, i + 1 == children.size(), false, out);
+}
+
+void write_problem_list(const Graph& graph, EndState state, const char* title, std::ostream& out) {
+  bool any = false;
+  for (const auto& process : graph.processes()) {
+    if (process.end_state() != state) continue;
+    if (!any) out << title << '\n';
+    any = true;
+    out << "  " << describe_line(graph, process) << '\n';
+  }
+  if (any) out << '\n';
+}
+
+}  // namespace
+
+void write_text_report(const Graph& graph, const ReportContext& context, std::ostream& out) {
+  size_t threads = 0;
+  for (const auto& process : graph.processes()) threads += process.threads;
+  out << fmt::format("proclife: {}: {} processes, {} threads, {} traced\n", shell_join(context.command),
+                     graph.processes().size(), threads,
+                     format_duration(graph.end_ns() > graph.origin_ns() ? graph.end_ns() - graph.origin_ns() : 0));
+  if (graph.lost_events())
+    out << fmt::format("WARNING: {} events were lost (ring buffer full); parts of this report may be wrong.\n",
+                       graph.lost_events());
+  out << '\n';
+  write_problem_list(graph, EndState::running, "LEAKED: still running when the trace ended", out);
+  write_problem_list(graph, EndState::zombie, "ZOMBIES: exited, never reaped", out);
+  ProcessTree tree = build_tree(graph);
+  for (size_t root : tree.roots) write_tree(graph, tree, root, "", true, true, out);
+}
+
+}  // namespace proclife

@@ -1,0 +1,32 @@
+#include "tree.hpp"
+
+namespace proclife {
+
+ProcessTree build_tree(const Graph& graph) {
+  const auto& procs = graph.processes();
+  ProcessTree tree;
+  tree.children.resize(procs.size());
+  for (size_t i = 0; i < procs.size(); ++i) {
+    std::optional<size_t> parent;
+    if (procs[i].fork_parent) parent = graph.index_of(*procs[i].fork_parent);
+    if (parent) tree.children[*parent].push_back(i);
+    else tree.roots.push_back(i);
+  }
+  return tree;
+}
+
+std::vector<size_t> tree_order(const ProcessTree& tree) {
+  std::vector<size_t> order;
+  order.reserve(tree.children.size());
+  std::vector<size_t> stack(tree.roots.rbegin(), tree.roots.rend());
+  while (!stack.empty()) {
+    size_t index = stack.back();
+    stack.pop_back();
+    order.push_back(index);
+    const auto& children = tree.children[index];
+    stack.insert(stack.end(), children.rbegin(), children.rend());
+  }
+  return order;
+}
+
+}  // namespace proclife

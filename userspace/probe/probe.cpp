@@ -1,0 +1,110 @@
+#include "probe.hpp"
+
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <stdexcept>
+#include <utility>
+
+#include "proclife.skel.h"
+
+namespace proclife {
+namespace {
+
+bool verbose_libbpf = false;
+
+// Without --verbose libbpf stays silent: its failures reach the user as one line.
+int print_libbpf(enum libbpf_print_level, const char* format, va_list args) {
+  return verbose_libbpf ? vfprintf(stderr, format, args) : 0;
+}
+
+[[noreturn]] void fail(const std::string& what, int error) {
+  std::string hint;
+  if (error == EPERM || error == EACCES)
+    hint = " (proclife needs root: CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)";
+  else if (error == ENOENT || error == ESRCH)
+    hint = " (a tracepoint or kernel type proclife uses is missing from this kernel)";
+  throw std::runtime_error(fmt::format("{}: {}{}; run with --verbose for libbpf's log", what, strerror(error), hint));
+}
+
+void check_environment() {
+  if (geteuid() != 0)
+    throw std::runtime_error(
+        "proclife needs root to load its eBPF programs (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN); run it with sudo");
+  if (!std::filesystem::exists("/sys/kernel/btf/vmlinux"))
+    throw std::runtime_error(
+        "this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing); proclife needs a kernel built with "
+        "CONFIG_DEBUG_INFO_BTF=y");
+}
+
+}  // namespace
+
+uint64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + ts.tv_nsec;
+}
+
+Probe::Probe(const ProbeOptions& options, RecordHandler handler)
+    : skel_(nullptr, proclife_bpf__destroy), ring_(nullptr, ring_buffer__free), handler_(std::move(handler)) {
+  check_environment();
+  verbose_libbpf = options.verbose;
+  libbpf_set_print(print_libbpf);
+
+  skel_.reset(proclife_bpf__open());
+  if (!skel_) fail("cannot open proclife's eBPF object", errno);
+  skel_->rodata->cfg_trace_all = options.trace_all;
+  skel_->rodata->cfg_self_tgid = options.self_pid;
+  // Batch wake-ups: userspace also polls on a short timeout, so a quarter of
+  // the buffer waiting is the latest point at which to be woken.
+  skel_->rodata->cfg_wakeup_bytes = options.ring_buffer_bytes / 4;
+  if (int err = bpf_map__set_max_entries(skel_->maps.events, options.ring_buffer_bytes))
+    fail("invalid ring buffer size", -err);
+  if (int err = proclife_bpf__load(skel_.get())) fail("the kernel refused to load proclife's eBPF programs", -err);
+  if (int err = proclife_bpf__attach(skel_.get())) fail("cannot attach proclife's eBPF programs", -err);
+
+  ring_.reset(ring_buffer__new(bpf_map__fd(skel_->maps.events), &Probe::on_record, this, nullptr));
+  if (!ring_) fail("cannot set up the ring buffer", errno);
+}
+
+Probe::~Probe() = default;
+
+void Probe::track(pid_t pid) {
+  uint32_t key = static_cast<uint32_t>(pid);
+  uint64_t adopt_start = 0;  // the kernel fills in the start time at its first event
+  if (bpf_map__update_elem(skel_->maps.traced, &key, sizeof key, &adopt_start, sizeof adopt_start, BPF_ANY))
+    fail(fmt::format("cannot follow pid {}", pid), errno);
+}
+
+int Probe::ready_fd() const { return ring_buffer__epoll_fd(ring_.get()); }
+
+int Probe::on_record(void* self, void* data, size_t size) {
+  auto* probe = static_cast<Probe*>(self);
+  // An exception must not unwind through libbpf's C frames: park it.
+  try {
+    probe->handler_(data, size);
+    return 0;
+  } catch (...) {
+    probe->parked_ = std::current_exception();
+    return -1;
+  }
+}
+
+void Probe::consume() {
+  int err = ring_buffer__consume(ring_.get());
+  if (parked_) std::rethrow_exception(std::exchange(parked_, nullptr));
+  if (err < 0 && err != -EINTR) fail("cannot read the ring buffer", -err);
+}
+
+uint64_t Probe::lost_events() const {
+  uint64_t lost = 0;
+  for (uint64_t count : skel_->bss->lost_events) lost += count;
+  return lost;
+}
+
+}  // namespace proclife
