@@ -1,0 +1,36 @@
+// Runs the real proclife on a workload and hands back its JSON report, with
+// helpers that make kernel tests read like the scenario they check.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace proclife::ktest {
+
+using Json = nlohmann::json;
+
+struct Traced {
+  int status = -1;          // proclife's exit status
+  std::string stderr_text;  // what proclife (and the workload) wrote to stderr
+  Json report;              // the --format json report
+
+  // The processes whose comm is `comm`, in fork order; fails the test when none.
+  std::vector<Json> all(const std::string& comm) const;
+  Json one(const std::string& comm) const;  // exactly one such process
+  Json by_pid(uint64_t pid) const;
+};
+
+// Fails the test (never skips) when not root: CI runs these as root.
+void require_root();
+
+std::string workload(const std::string& name);
+
+// proclife run --format json -o TMP [options] -- command...
+Traced trace(const std::vector<std::string>& command, const std::vector<std::string>& options = {});
+
+// Runs any command; returns its exit status and captures stdout+stderr.
+int run_capture(const std::vector<std::string>& argv, std::string& output);
+
+}  // namespace proclife::ktest

@@ -1,0 +1,41 @@
+// The foundation end to end: the real probe under `proclife run`.
+#include <catch2/catch.hpp>
+
+#include "harness.hpp"
+
+using namespace proclife::ktest;
+
+TEST_CASE("fork + blocking wait: the child's exit code and its reap by the parent", "[vm]") {
+  auto traced = trace({workload("fork_wait"), "7"});
+  REQUIRE(traced.status == 0);
+  auto procs = traced.all("fork_wait");
+  REQUIRE(procs.size() == 2);
+  const auto& parent = procs[0];
+  const auto& child = procs[1];
+  CHECK(child.at("parent_pid") == parent.at("pid"));
+  CHECK(child.at("clone").at("kind") == "fork");
+  CHECK(child.at("exit").at("code") == 7);
+  CHECK(child.at("exit").at("signal").is_null());
+  CHECK(child.at("reaper_pid") == parent.at("pid"));
+  CHECK(child.at("reaped_via") == "wait4");
+  CHECK(child.at("state_at_end") == "reaped");
+  CHECK(child.at("zombie_ns").get<int64_t>() >= 0);
+  CHECK(child.at("zombie_ns").get<int64_t>() < 1'000'000'000);
+  CHECK(parent.at("waits").at("calls") == 1);
+  CHECK(parent.at("waits").at("blocked_ns").get<int64_t>() >= 40'000'000);
+  CHECK(parent.at("reaper_pid").get<int64_t>() > 0);
+  CHECK(traced.report.at("lost_events") == 0);
+}
+
+TEST_CASE("the issue's example: sh, its sleep child, exit status 3", "[vm]") {
+  auto traced = trace({"sh", "-c", "sleep 0.1 & wait; exit 3"});
+  CHECK(traced.status == 3);
+  auto sh = traced.one("sh");
+  auto sleep = traced.one("sleep");
+  CHECK(sh.at("exit").at("code") == 3);
+  CHECK(sleep.at("exit").at("code") == 0);
+  CHECK(sleep.at("reaper_pid") == sh.at("pid"));
+  CHECK(sleep.at("argv") == Json::array({"sleep", "0.1"}));
+  CHECK(sleep.at("execs").size() == 1);
+  CHECK(sleep.at("state_at_end") == "reaped");
+}

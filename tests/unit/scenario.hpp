@@ -1,0 +1,162 @@
+// Builds synthetic event streams that read like the scenario they act out,
+// so model and renderer tests need no kernel. Times are µs after the origin.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "events.hpp"
+#include "model.hpp"
+
+namespace proclife::test {
+
+inline constexpr uint64_t kOrigin = 1'000'000'000;  // ns: when the trace started
+inline constexpr uint32_t kObserver = 100;           // proclife's own pid
+
+struct Proc {
+  uint32_t pid;
+  uint64_t start_ns;
+  uint32_t tid = 0;  // 0: the leader
+  TaskId task() const { return {tid ? tid : pid, pid, start_ns}; }
+  ProcKey key() const { return {pid, start_ns}; }
+  Proc thread(uint32_t thread_tid) const { return {pid, start_ns, thread_tid}; }
+};
+
+inline uint64_t at_us(uint64_t us) { return kOrigin + us * 1000; }
+
+inline uint32_t exited(int code) { return static_cast<uint32_t>(code) << 8; }
+inline uint32_t killed(int sig, bool core = false) { return static_cast<uint32_t>(sig) | (core ? 0x80u : 0u); }
+
+class Scenario {
+ public:
+  // The `run` root, started by proclife (the observer).
+  Proc root(uint32_t pid, uint64_t start_us = 0) {
+    root_pid_ = pid;
+    return {pid, at_us(start_us)};
+  }
+
+  Proc fork(Proc parent, uint32_t child_pid, uint64_t t_us, std::string comm = "child") {
+    Proc child{child_pid, at_us(t_us)};
+    ForkEvent fork{child.task(), child_pid, 0, kernel::kSigchld, false, std::move(comm)};
+    push(t_us, parent.task(), std::move(fork));
+    return child;
+  }
+
+  Proc thread(Proc process, uint32_t tid, uint64_t t_us) {
+    ForkEvent fork{process.thread(tid).task(), tid, 0, -1, true, "thread"};
+    push(t_us, process.task(), std::move(fork));
+    return process.thread(tid);
+  }
+
+  void exec(Proc p, std::string filename, std::vector<std::string> argv, uint64_t t_us) {
+    std::string comm = filename.substr(filename.find_last_of('/') + 1).substr(0, 15);
+    push(t_us, p.task(), ExecEvent{p.task().tid, comm, std::move(filename), std::move(argv), false});
+  }
+
+  // The last thread of `p` exits with a raw wait status. `parent` is who it
+  // notifies; `parent_handler` its SIGCHLD disposition (0 default, 1 ignore).
+  void exit(Proc p, uint32_t status, uint64_t t_us, Proc parent, uint64_t parent_handler = 0,
+            uint32_t parent_flags = 0, Proc new_reaper = {1, 0}) {
+    ExitEvent exit;
+    exit.exit_code = status;
+    exit.group_dead = true;
+    exit.signal_flags = kernel::kSignalGroupExit;
+    exit.group_exit_code = status;
+    exit.task_flags = (status & 0x7f) ? kernel::kPfSignaled : 0;
+    exit.exit_signal = kernel::kSigchld;
+    exit.parent = parent.task();
+    exit.new_reaper = new_reaper.task();
+    exit.parent_sigchld_handler = parent_handler;
+    exit.parent_sigchld_flags = parent_flags;
+    exit.comm = "exiting";
+    push(t_us, p.task(), std::move(exit));
+  }
+
+  void thread_exit(Proc thread, uint64_t t_us) {
+    ExitEvent exit;
+    exit.parent = {1, 1, 0};
+    push(t_us, thread.task(), std::move(exit));
+  }
+
+  void sigchld(Proc child, Proc parent, int result, uint64_t t_us, int si_code = kernel::kCldExited) {
+    SignalEvent sig;
+    sig.target = parent.task();
+    sig.sig = kernel::kSigchld;
+    sig.info_code = si_code;
+    sig.info_pid = static_cast<int32_t>(child.pid);
+    sig.result = result;
+    push(t_us, child.task(), std::move(sig));
+  }
+
+  void signal(Proc sender, Proc target, int sig, uint64_t t_us, std::string sender_comm = "killer") {
+    SignalEvent event;
+    event.target = target.task();
+    event.sig = sig;
+    event.comm = std::move(sender_comm);
+    push(t_us, sender.task(), std::move(event));
+  }
+
+  void deliver_sigchld(Proc parent, uint64_t handler, uint64_t t_us, uint64_t sa_flags = 0) {
+    SignalEvent sig;
+    sig.delivered = true;
+    sig.target = parent.task();
+    sig.sig = kernel::kSigchld;
+    sig.handler = handler;
+    sig.sa_flags = sa_flags;
+    push(t_us, parent.task(), std::move(sig));
+  }
+
+  // wait4(which, &status, options) entered at enter_us, returned `ret` at exit_us.
+  void wait4(Proc waiter, int which, uint32_t options, int64_t ret, uint32_t status, uint64_t enter_us,
+             uint64_t exit_us) {
+    WaitExitEvent wait;
+    wait.enter_ns = at_us(enter_us);
+    wait.syscall = WaitSyscall::wait4;
+    wait.which = which;
+    wait.options = options;
+    wait.ret = ret;
+    wait.status = static_cast<int32_t>(status);
+    wait.status_read = ret > 0;
+    push(exit_us, waiter.task(), std::move(wait));
+  }
+
+  void waitid(Proc waiter, int idtype, int id, uint32_t options, uint32_t reported_pid, int si_code,
+              uint64_t enter_us, uint64_t exit_us) {
+    WaitExitEvent wait;
+    wait.enter_ns = at_us(enter_us);
+    wait.syscall = WaitSyscall::waitid;
+    wait.which = idtype;
+    wait.id = id;
+    wait.options = options;
+    wait.ret = 0;
+    wait.info_pid = static_cast<int32_t>(reported_pid);
+    wait.info_code = si_code;
+    wait.status_read = true;
+    push(exit_us, waiter.task(), std::move(wait));
+  }
+
+  void free(Proc p, uint64_t t_us) { push(t_us, p.task(), FreeEvent{}); }
+
+  // The observer (proclife) reaps the root with waitid(P_PIDFD).
+  void observer_reaps(Proc root, uint64_t enter_us, uint64_t exit_us) {
+    waitid(Proc{kObserver, 0}, kernel::kPPidfd, 3, kernel::kWexited, root.pid, kernel::kCldExited, enter_us, exit_us);
+  }
+
+  Graph graph(uint64_t end_us) const {
+    Graph graph({kOrigin, kObserver, root_pid_});
+    for (const auto& event : events) graph.apply(event);
+    graph.finish(at_us(end_us));
+    return graph;
+  }
+
+  std::vector<Event> events;
+
+ private:
+  void push(uint64_t t_us, TaskId task, EventBody body) {
+    events.push_back(Event{at_us(t_us), 0, task, std::move(body)});
+  }
+
+  uint32_t root_pid_ = 0;
+};
+
+}  // namespace proclife::test
