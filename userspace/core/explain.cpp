@@ -122,6 +122,8 @@ std::string reap_text(const Process* parent, const Process& child) {
                          format_duration(*child.zombie_ns()));
     default: break;
   }
+  if (parent && reap->reaper && *reap->reaper == parent->key)
+    reaper = describe_process(*parent);  // its name now, not at the reap (it may have exec'd since)
   std::string text;
   const WaitCall* call = nullptr;
   ChildWaits waits;
@@ -134,13 +136,13 @@ std::string reap_text(const Process* parent, const Process& child) {
                         waits.polls == 1 ? "" : "s");
   std::string how = call ? describe_wait_call(*call) : std::string(reap_via_name(reap->via));
   uint64_t enter = reap->wait_enter_ns.value_or(reap->ns);
-  if (enter <= child.exit->ns && !reap->wnohang)
-    text += fmt::format("{} was already blocked in {} (for {} before the exit), which returned its pid {} after the exit",
-                        text.empty() ? reaper : "it", how, format_duration(child.exit->ns - enter),
-                        format_duration(reap->ns - child.exit->ns));
+  uint64_t zombie_since = reap->ns - *child.zombie_ns();
+  if (enter <= zombie_since && !reap->wnohang)
+    text += fmt::format("{} was already blocked in {} (for {} before it became a zombie), which returned its pid",
+                        text.empty() ? reaper : "it", how, format_duration(zombie_since - enter));
   else
-    text += fmt::format("{} came back {} after the exit and reaped it with {}", text.empty() ? reaper : "it",
-                        format_duration(enter - child.exit->ns), how);
+    text += fmt::format("{} came back {} after it became a zombie and reaped it with {}", text.empty() ? reaper : "it",
+                        format_duration(enter > zombie_since ? enter - zombie_since : 0), how);
   return text + fmt::format("; a zombie for {}", format_duration(*child.zombie_ns()));
 }
 
@@ -201,10 +203,11 @@ void write_explain_report(const Graph& graph, const ReportContext& context, std:
   for (size_t root : tree.roots) {
     const Process& process = graph.processes()[root];
     out << '\n';
-    out << fmt::format("{} was started {}", describe_process(process),
-                       process.pre_existing ? "before the trace" : "by an untraced process");
-    if (process.parent_pid == graph.observer_pid() && graph.observer_pid()) out << " (by proclife, as CMD)";
-    out << ":\n";
+    bool is_cmd = graph.observer_pid() && process.parent_pid == graph.observer_pid();
+    out << fmt::format("{} {}:\n", describe_process(process),
+                       is_cmd                 ? "is CMD, started by proclife"
+                       : process.pre_existing ? "was running before the trace began"
+                                              : "was started by an untraced process");
     explain_child(graph, nullptr, process, out);
   }
   for (size_t index : tree_order(tree)) {

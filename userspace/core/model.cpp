@@ -29,7 +29,11 @@ EndState Process::end_state() const {
 
 std::optional<uint64_t> Process::zombie_ns() const {
   if (!exit || !reap) return std::nullopt;
-  return reap->ns > exit->ns ? reap->ns - exit->ns : 0;
+  // sched_process_exit fires as do_exit() begins; the task is a zombie only
+  // once exit_notify() has run, which is when SIGCHLD is generated. Tearing
+  // down a large address space in between can take milliseconds.
+  uint64_t since = sigchld && sigchld->generated_ns <= reap->ns ? sigchld->generated_ns : exit->ns;
+  return reap->ns > since ? reap->ns - since : 0;
 }
 
 Graph::Graph(GraphOptions options) : options_(std::move(options)) {}

@@ -127,6 +127,7 @@ struct Process {
   std::optional<uint32_t> exit_group_tid;
 
   EndState end_state() const;
+  // From exit_notify() (SIGCHLD generated; else the exit) to the reap.
   std::optional<uint64_t> zombie_ns() const;
 };
 

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages proclife needs to build, test and demo.
+# Idempotent and quick when everything is there: apt runs only for what is missing.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake make g++ pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev
+  # tests and demo
+  catch2 python3 graphviz
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing packages: ${missing[*]}; run as root (sudo) to install them" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Every test: installs what is missing, builds, then runs the unit tests, the
+# kernel tests (root, the real probe), the fuzzer for a bounded time, and the
+# kernel tests again inside QEMU on other kernels. Must run as root.
+#   scripts/test.sh [--no-vm] [--no-fuzz]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+run_vm=1
+run_fuzz=1
+for arg in "$@"; do
+  case $arg in
+    --no-vm) run_vm=0 ;;
+    --no-fuzz) run_fuzz=0 ;;
+    *) echo "test.sh: unknown option $arg (known: --no-vm --no-fuzz)" >&2; exit 2 ;;
+  esac
+done
+if [[ $(id -u) -ne 0 ]]; then
+  echo "test.sh: the kernel tests load BPF programs: run as root (sudo scripts/test.sh)" >&2
+  exit 1
+fi
+
+"$root/scripts/build.sh"
+
+echo "== unit and kernel tests (host kernel $(uname -r))"
+# A kernel test that cannot run fails; nothing here is allowed to skip.
+(cd "$root/build" && ctest --output-on-failure --no-tests=error -j1)
+
+if [[ $run_fuzz -eq 1 && -x $root/scripts/fuzz.sh ]]; then
+  echo "== fuzzing the recording reader"
+  "$root/scripts/fuzz.sh" "${PROCLIFE_FUZZ_SECONDS:-60}"
+fi
+
+if [[ $run_vm -eq 1 && -x $root/scripts/vmtest.sh ]]; then
+  echo "== kernel tests inside other kernels (QEMU)"
+  "$root/scripts/vmtest.sh" --build-dir "$root/build"
+fi
+echo "test.sh: all tests passed"
