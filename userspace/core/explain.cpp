@@ -116,7 +116,8 @@ std::string reap_text(const Process* parent, const Process& child) {
   std::string reaper = describe_pid(reap->reaper_pid, reap->reaper_comm);
   switch (reap->via) {
     case ReapVia::autoreap:
-      return fmt::format("the kernel reaped it at once ({} ignores SIGCHLD or set SA_NOCLDWAIT): never a zombie", reaper);
+      return fmt::format("the kernel reaped it at once because {} {}: never a zombie", reaper,
+                         reap->parent_ignores_sigchld ? "set SIGCHLD to SIG_IGN" : "set SA_NOCLDWAIT");
     case ReapVia::released:
       return fmt::format("{} reaped it with a wait proclife does not trace, within {}", reaper,
                          format_duration(*child.zombie_ns()));
@@ -146,6 +147,15 @@ std::string reap_text(const Process* parent, const Process& child) {
   return text + fmt::format("; a zombie for {}", format_duration(*child.zombie_ns()));
 }
 
+std::string stops_text(const Graph& graph, const Process& child) {
+  std::string text;
+  for (const auto& stop : child.stop_signals) {
+    const char* what = stop.info_code == kernel::kCldContinued ? "continued" : stop.info_code == kernel::kCldTrapped ? "trapped" : "stopped";
+    text += fmt::format("{} at {} (SIGCHLD {}), ", what, format_offset(graph.rel(stop.ns)), sigchld_result_name(stop.result));
+  }
+  return text;
+}
+
 void explain_child(const Graph& graph, const Process* parent, const Process& child, std::ostream& out) {
   out << "  - " << describe_process(child);
   if (child.orphaned) {
@@ -158,7 +168,8 @@ void explain_child(const Graph& graph, const Process* parent, const Process& chi
     out << " still running when the trace ended (leaked).\n";
     return;
   }
-  out << fmt::format(" {} at {}; {}; ", describe_exit(child.exit->status), format_offset(graph.rel(child.exit->ns)),
+  out << fmt::format(" {}{} at {}; {}; ", stops_text(graph, child), describe_exit(child.exit->status),
+                     format_offset(graph.rel(child.exit->ns)),
                      sigchld_text(graph, child));
   if (!child.reap) {
     out << fmt::format("nobody reaped it: still a zombie at the end, {} after its exit.\n",

@@ -185,6 +185,7 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
     ReapRecord reap;
     reap.via = ReapVia::autoreap;
     reap.ns = e.ns;
+    reap.parent_ignores_sigchld = exit.parent_sigchld_handler == kernel::kSigIgn;
     reap.reaper = index_of(exit.parent.process()) ? std::optional(exit.parent.process()) : std::nullopt;
     reap.reaper_pid = exit.parent.tgid;
     if (reap.reaper) reap.reaper_comm = find(*reap.reaper)->comm;

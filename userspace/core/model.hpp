@@ -63,6 +63,7 @@ struct ReapRecord {
   std::string reaper_comm;
   std::optional<uint64_t> wait_enter_ns;
   bool wnohang = false;
+  bool parent_ignores_sigchld = false;  // autoreap: SIG_IGN rather than SA_NOCLDWAIT
 };
 
 struct OrphanRecord {
