@@ -137,6 +137,35 @@ class Scenario {
 
   void free(Proc p, uint64_t t_us) { push(t_us, p.task(), FreeEvent{}); }
 
+  // One thread's exit during a group exit (exit_group() or a fatal signal).
+  // The caller of exit_group() dies through do_exit() directly; every thread
+  // it zapped dies through get_signal(), which marks it PF_SIGNALED. `last`
+  // is the thread that saw signal->live reach 0 (group_dead).
+  void group_exit_thread(Proc thread, uint32_t group_status, uint64_t t_us, Proc parent, bool caller, bool last) {
+    ExitEvent exit;
+    exit.exit_code = group_status;
+    exit.group_dead = last;
+    exit.signal_flags = kernel::kSignalGroupExit;
+    exit.group_exit_code = group_status;
+    exit.task_flags = caller ? 0 : kernel::kPfSignaled;
+    exit.exit_signal = kernel::kSigchld;
+    exit.parent = parent.task();
+    exit.new_reaper = Proc{1, 0}.task();
+    push(t_us, thread.task(), std::move(exit));
+  }
+
+  // The clone-family syscall that made `child` returned in `parent`.
+  void clone_return(Proc parent, Proc child, CloneSyscall syscall, uint64_t flags, uint64_t t_us) {
+    push(t_us, parent.task(), CloneReturnEvent{child.task(), flags, syscall, true, child.pid});
+  }
+
+  // The body of the event pushed last, to set a field the helpers above
+  // leave at its default (a comm, WNOWAIT, ptraced...).
+  template <typename Body>
+  Body& last() {
+    return std::get<Body>(events.back().body);
+  }
+
   // The observer (proclife) reaps the root with waitid(P_PIDFD).
   void observer_reaps(Proc root, uint64_t enter_us, uint64_t exit_us) {
     waitid(Proc{kObserver, 0}, kernel::kPPidfd, 3, kernel::kWexited, root.pid, kernel::kCldExited, enter_us, exit_us);

@@ -49,7 +49,26 @@ ParsedCommand parse_command_line(int argc, const char* const* argv) {
   RunCommand run;
   auto* run_cmd = app.add_subcommand("run", "Run CMD and trace its whole process tree");
   add_trace_options(*run_cmd, run.trace);
+  std::string fail_on;
+  run_cmd->add_option("--fail-on", fail_on,
+                      "Exit 86 when any of these hold: leaked, orphan, zombie, killed, lost (comma-separated)");
+  double wait_leaked = 0;
+  auto* wait_leaked_opt = run_cmd->add_flag(
+      "--wait-leaked{0}", wait_leaked,
+      "After CMD exits, keep following its descendants until they exit (--wait-leaked=SECONDS: at most that long)");
+  wait_leaked_opt->check(CLI::NonNegativeNumber);
+  run_cmd->add_flag("--kill-leaked", run.kill_leaked,
+                    "After CMD exits, SIGTERM what is left of its tree, SIGKILL after 2 s, and report it");
   run_cmd->prefix_command();
+
+  AttachCommand attach;
+  auto* attach_cmd = app.add_subcommand("attach", "Trace a running process and its descendants");
+  add_trace_options(*attach_cmd, attach.trace);
+  attach_cmd->add_option("-p,--pid", attach.pid, "The process to follow")->required()->check(CLI::PositiveNumber);
+  double duration = 0;
+  auto* duration_opt =
+      attach_cmd->add_option("--duration", duration, "Stop after SECONDS (default: when PID exits, or Ctrl-C)")
+          ->check(CLI::PositiveNumber);
 
   ReportCommand report;
   auto* report_cmd = app.add_subcommand("report", "Rebuild a report from a recording, without root");
@@ -65,7 +84,18 @@ ParsedCommand parse_command_line(int argc, const char* const* argv) {
   } catch (const CLI::ParseError& e) {
     return CliExit{kExitProclifeError, std::string("proclife: ") + e.what() + "\nRun 'proclife --help' for usage.\n"};
   }
+  if (attach_cmd->parsed()) {
+    if (duration_opt->count()) attach.duration_s = duration;
+    return attach;
+  }
   if (run_cmd->parsed()) {
+    if (!fail_on.empty()) {
+      std::string error;
+      auto conditions = parse_gate_conditions(fail_on, error);
+      if (!conditions) return CliExit{kExitProclifeError, "proclife run: --fail-on: " + error + "\n"};
+      run.fail_on = *conditions;
+    }
+    if (wait_leaked_opt->count()) run.wait_leaked_s = wait_leaked;
     // After `--`, CLI11 leaves CMD with the top-level app; without it, with `run`.
     run.command = run_cmd->remaining();
     if (run.command.empty()) run.command = app.remaining();

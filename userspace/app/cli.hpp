@@ -1,10 +1,14 @@
 // Command-line parsing, kept apart from running so it is unit-tested.
 #pragma once
 
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
+
+#include "gate.hpp"
 
 namespace proclife {
 
@@ -25,6 +29,16 @@ struct TraceOptions {
 struct RunCommand {
   TraceOptions trace;
   std::vector<std::string> command;
+  std::vector<GateCondition> fail_on;
+  // After CMD exits: keep following its descendants (nullopt: no; 0: no limit).
+  std::optional<double> wait_leaked_s;
+  bool kill_leaked = false;
+};
+
+struct AttachCommand {
+  TraceOptions trace;
+  pid_t pid = 0;
+  std::optional<double> duration_s;
 };
 
 struct ReportCommand {
@@ -38,12 +52,13 @@ struct CliExit {
   std::string message;  // for stdout when status is 0, else stderr
 };
 
-using ParsedCommand = std::variant<RunCommand, ReportCommand, CliExit>;
+using ParsedCommand = std::variant<RunCommand, AttachCommand, ReportCommand, CliExit>;
 
 // Exit statuses of proclife itself (documented in the README).
 inline constexpr int kExitProclifeError = 125;
 inline constexpr int kExitCannotExecute = 126;
 inline constexpr int kExitNotFound = 127;
+inline constexpr int kExitGateFailed = 86;  // a --fail-on condition held
 
 ParsedCommand parse_command_line(int argc, const char* const* argv);
 

@@ -4,7 +4,9 @@
 #include <stdexcept>
 #include <variant>
 
+#include "attach.hpp"
 #include "cli.hpp"
+#include "report_command.hpp"
 #include "run.hpp"
 
 namespace {
@@ -16,6 +18,8 @@ int dispatch(const proclife::ParsedCommand& parsed) {
     return exit->status;
   }
   if (const auto* run = std::get_if<RunCommand>(&parsed)) return run_command(*run);
+  if (const auto* attach = std::get_if<AttachCommand>(&parsed)) return attach_command(*attach);
+  if (const auto* report = std::get_if<ReportCommand>(&parsed)) return report_command(*report);
   return kExitProclifeError;
 }
 

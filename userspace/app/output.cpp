@@ -14,8 +14,11 @@ void render(const Graph& graph, const ReportContext& context, Format format, std
     case Format::text: write_text_report(graph, context, out); return;
     case Format::json: write_json_report(graph, context, out); return;
     case Format::explain: write_explain_report(graph, context, out); return;
-    default: throw std::runtime_error(std::string("the ") + format_name(format) + " format is not available yet");
+    case Format::dot: write_dot_report(graph, context, out); return;
+    case Format::perfetto: write_perfetto_report(graph, context, out); return;
+    case Format::svg: write_svg_report(graph, context, out); return;
   }
+  throw std::runtime_error(std::string("the ") + format_name(format) + " format is not available");
 }
 
 }  // namespace

@@ -1,22 +1,25 @@
 #include "run.hpp"
 
 #include <signal.h>
-#include <sys/epoll.h>
 #include <sys/syscall.h>
-#include <sys/signalfd.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <fmt/format.h>
+#include <fstream>
 #include <iostream>
 #include <stdexcept>
 
-#include "decode.hpp"
+#include "escape.hpp"
+#include "format.hpp"
+#include "gate.hpp"
 #include "launcher.hpp"
-#include "model.hpp"
 #include "output.hpp"
-#include "probe.hpp"
+#include "record.hpp"
+#include "session.hpp"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3  // Linux 5.4; older glibc headers lack the name
@@ -25,111 +28,172 @@
 namespace proclife {
 namespace {
 
-constexpr int kPollMs = 100;
+constexpr uint64_t kKillGraceNs = 2'000'000'000;
 
-class Fd {
+class PidFd {
  public:
-  explicit Fd(int fd, const char* what) : fd_(fd) {
-    if (fd_ < 0) throw std::runtime_error(std::string(what) + ": " + strerror(errno));
+  explicit PidFd(pid_t pid) : fd_(static_cast<int>(syscall(SYS_pidfd_open, pid, 0))) {}
+  ~PidFd() {
+    if (fd_ >= 0) close(fd_);
   }
-  ~Fd() { close(fd_); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
+  PidFd(const PidFd&) = delete;
+  PidFd& operator=(const PidFd&) = delete;
   int get() const { return fd_; }
+  bool send(int sig) const { return fd_ >= 0 && syscall(SYS_pidfd_send_signal, fd_, sig, nullptr, 0) == 0; }
 
  private:
   int fd_;
 };
 
-// Signals proclife turns into events on a signalfd, so they interrupt nothing.
-sigset_t handled_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&set, sig);
-  return set;
-}
-
-void watch(int epoll_fd, int fd) {
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.fd = fd;
-  if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev)) throw std::runtime_error(std::string("epoll: ") + strerror(errno));
-}
-
-int open_pidfd(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
-
 int shell_status(const siginfo_t& info) {
-  if (info.si_code == CLD_EXITED) return info.si_status;
-  return 128 + info.si_status;
+  return info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+}
+
+std::vector<size_t> running_processes(const Graph& graph) {
+  std::vector<size_t> running;
+  for (size_t i = 0; i < graph.processes().size(); ++i)
+    if (graph.processes()[i].end_state() == EndState::running) running.push_back(i);
+  return running;
+}
+
+std::string list_processes(const Graph& graph, const std::vector<size_t>& indices) {
+  std::string text;
+  for (size_t index : indices) text += (text.empty() ? "" : ", ") + describe_process(graph.processes()[index]);
+  return text;
+}
+
+// Follows until CMD exits; returns its status as a shell reports it.
+int follow_cmd(Session& session, pid_t cmd) {
+  PidFd pidfd(cmd);
+  if (pidfd.get() < 0) throw std::runtime_error(std::string("pidfd_open: ") + strerror(errno));
+  bool interrupted = false;
+  for (;;) {
+    auto woke = session.follow(nullptr, pidfd.get(), std::nullopt);
+    if (woke.why == Session::Wake::watched_fd) {
+      siginfo_t info{};
+      if (waitid(static_cast<idtype_t>(P_PIDFD), pidfd.get(), &info, WEXITED) == 0) return shell_status(info);
+      continue;
+    }
+    if (interrupted) {
+      std::cerr << fmt::format("proclife: interrupted again: reporting without waiting for {}\n", cmd);
+      return 128 + woke.signal;
+    }
+    interrupted = true;
+    // The terminal already sent Ctrl-C to CMD, which shares our process group.
+    if (!woke.from_terminal) kill(cmd, woke.signal);
+  }
+}
+
+bool nothing_running(const Graph& graph) { return running_processes(graph).empty(); }
+
+// Orphans are reaped by a reaper proclife does not trace (init); their
+// release is seen an RCU grace period later (sched_process_free).
+void settle_reaps(Session& session) {
+  constexpr uint64_t kSettleNs = 1'000'000'000;
+  auto no_zombies = [&] {
+    for (const auto& process : session.graph().processes())
+      if (process.end_state() == EndState::zombie) return false;
+    return true;
+  };
+  session.follow(no_zombies, -1, monotonic_ns() + kSettleNs);
+}
+
+void wait_for_leaked(Session& session, double limit_s) {
+  auto leaked = running_processes(session.graph());
+  if (leaked.empty()) return;
+  std::cerr << fmt::format("proclife: CMD exited; following {} leaked process{} until {} ({}): {}\n", leaked.size(),
+                           leaked.size() == 1 ? "" : "es", leaked.size() == 1 ? "it exits" : "they exit",
+                           limit_s > 0 ? fmt::format("at most {} s", limit_s) : "Ctrl-C stops",
+                           list_processes(session.graph(), leaked));
+  std::optional<uint64_t> deadline;
+  if (limit_s > 0) deadline = monotonic_ns() + static_cast<uint64_t>(limit_s * 1e9);
+  auto woke = session.follow([&] { return nothing_running(session.graph()); }, -1, deadline);
+  if (woke.why == Session::Wake::done) settle_reaps(session);
+}
+
+void signal_all(const Graph& graph, const std::vector<size_t>& indices, int sig) {
+  for (size_t index : indices) PidFd(static_cast<pid_t>(graph.processes()[index].key.pid)).send(sig);
+}
+
+void kill_leaked(Session& session) {
+  auto leaked = running_processes(session.graph());
+  if (leaked.empty()) return;
+  std::cerr << fmt::format("proclife: CMD exited; sending SIGTERM to {} leaked process{}: {}\n", leaked.size(),
+                           leaked.size() == 1 ? "" : "es", list_processes(session.graph(), leaked));
+  signal_all(session.graph(), leaked, SIGTERM);
+  auto done = [&] { return nothing_running(session.graph()); };
+  session.follow(done, -1, monotonic_ns() + kKillGraceNs);
+  auto stubborn = running_processes(session.graph());
+  if (stubborn.empty()) return settle_reaps(session);
+  std::cerr << fmt::format("proclife: still running after SIGTERM, sending SIGKILL: {}\n",
+                           list_processes(session.graph(), stubborn));
+  signal_all(session.graph(), stubborn, SIGKILL);
+  session.follow(done, -1, monotonic_ns() + kKillGraceNs);
+  settle_reaps(session);
+}
+
+std::string read_first_line(const char* path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+RecordHeader record_header(const RunCommand& command, const GraphOptions& options) {
+  RecordHeader header;
+  header.proclife_version = PROCLIFE_VERSION;
+  utsname uts{};
+  if (uname(&uts) == 0) header.kernel_release = uts.release;
+  header.boot_id = read_first_line("/proc/sys/kernel/random/boot_id");
+  header.origin_ns = options.origin_ns;
+  header.observer_pid = options.observer_pid;
+  header.root_pid = options.root_pid;
+  header.command = command.command;
+  return header;
 }
 
 }  // namespace
 
 int run_command(const RunCommand& command) {
-  sigset_t signals = handled_signals();
-  sigprocmask(SIG_BLOCK, &signals, nullptr);
-  Fd signal_fd(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK), "signalfd");
-
-  Graph* graph = nullptr;
-  ProbeOptions probe_options;
-  probe_options.self_pid = static_cast<uint32_t>(getpid());
-  probe_options.ring_buffer_bytes = command.trace.ring_buffer_mb << 20;
-  probe_options.verbose = command.trace.verbose;
-  Probe probe(probe_options, [&graph](const void* data, size_t size) {
-    if (auto event = decode_record(data, size)) graph->apply(*event);
-  });
+  Session session(command.trace);
+  std::ofstream record_file;
+  if (!command.trace.output.record_path.empty()) {
+    record_file.open(command.trace.output.record_path, std::ios::binary | std::ios::trunc);
+    if (!record_file) throw std::runtime_error("cannot write the recording to " + command.trace.output.record_path);
+  }
 
   uint64_t origin = monotonic_ns();
   GatedChild child(command.command);
-  Graph traced_graph({origin, probe_options.self_pid, static_cast<uint32_t>(child.pid())});
-  graph = &traced_graph;
-  probe.track(child.pid());
+  GraphOptions options{origin, session.self_pid(), static_cast<uint32_t>(child.pid())};
+  session.start_graph(options);
+  std::optional<RecordWriter> recorder;
+  if (record_file.is_open()) {
+    recorder.emplace(record_file, record_header(command, options));
+    session.on_event([&recorder](const Event& event) { recorder->write(event); });
+    session.on_batch([&recorder] { recorder->flush(); });
+  }
+  session.probe().track(child.pid());
   if (int error = child.release()) {
-    std::cerr << "proclife: cannot execute '" << command.command.front() << "': " << strerror(error) << '\n';
+    std::cerr << "proclife: cannot execute '" << printable(command.command.front()) << "': " << strerror(error)
+              << '\n';
     return error == ENOENT ? kExitNotFound : kExitCannotExecute;
   }
 
-  Fd child_fd(open_pidfd(child.pid()), "pidfd_open");
-  Fd epoll_fd(epoll_create1(EPOLL_CLOEXEC), "epoll_create1");
-  watch(epoll_fd.get(), probe.ready_fd());
-  watch(epoll_fd.get(), child_fd.get());
-  watch(epoll_fd.get(), signal_fd.get());
+  int status = follow_cmd(session, child.pid());
+  if (command.wait_leaked_s) wait_for_leaked(session, *command.wait_leaked_s);
+  if (command.kill_leaked) kill_leaked(session);
+  session.finish();
+  const Graph& graph = session.graph();
+  if (recorder) recorder->finish(graph.lost_events(), graph.end_ns());
+  write_report(graph, ReportContext{command.command}, command.trace.output);
+  if (graph.lost_events())
+    std::cerr << fmt::format("proclife: {} events lost (ring buffer full): try --ring-buffer-mb {}\n",
+                             graph.lost_events(), command.trace.ring_buffer_mb * 4);
 
-  int status = kExitProclifeError;
-  bool interrupted = false;
-  for (bool child_running = true; child_running;) {
-    epoll_event ready[3];
-    int n = epoll_wait(epoll_fd.get(), ready, 3, kPollMs);
-    if (n < 0 && errno != EINTR) throw std::runtime_error(std::string("epoll_wait: ") + strerror(errno));
-    probe.consume();  // wake-ups are batched: read on every turn
-    for (int i = 0; i < n; ++i) {
-      if (ready[i].data.fd == child_fd.get()) {
-        siginfo_t info{};
-        if (waitid(static_cast<idtype_t>(P_PIDFD), child_fd.get(), &info, WEXITED) == 0) {
-          status = shell_status(info);
-          child_running = false;
-        }
-      } else if (ready[i].data.fd == signal_fd.get()) {
-        signalfd_siginfo si{};
-        while (read(signal_fd.get(), &si, sizeof si) == sizeof si) {
-          if (interrupted) {
-            std::cerr << "proclife: interrupted again; reporting without waiting for " << child.pid() << '\n';
-            child_running = false;
-            status = 128 + static_cast<int>(si.ssi_signo);
-            break;
-          }
-          interrupted = true;
-          // Ctrl-C from the terminal already reached CMD's process group.
-          if (si.ssi_code != SI_KERNEL) kill(child.pid(), static_cast<int>(si.ssi_signo));
-        }
-      }
-    }
-  }
-  probe.consume();
-  traced_graph.finish(monotonic_ns());
-  traced_graph.set_lost_events(probe.lost_events());
-  write_report(traced_graph, ReportContext{command.command}, command.trace.output);
-  return status;
+  if (command.fail_on.empty()) return status;
+  auto findings = evaluate_gate(graph, command.fail_on);
+  write_gate_findings(graph, findings, std::cerr);
+  return findings.empty() ? status : kExitGateFailed;
 }
 
 }  // namespace proclife

@@ -65,8 +65,37 @@ size_t Graph::add_pre_existing(ProcKey key, uint32_t parent_pid, std::string com
   return index;
 }
 
+void Graph::seed_pre_existing(uint32_t pid, uint32_t parent_pid, std::string comm) {
+  ProcKey key{pid, 0};
+  if (index_of(key)) return;
+  size_t index = add_pre_existing(key, parent_pid, std::move(comm));
+  if (auto parent = seeded_.find(parent_pid); parent != seeded_.end()) {
+    at(index).fork_parent = at(parent->second).key;
+    at(index).parent = at(index).fork_parent;
+    at(parent->second).children.push_back(index);
+  }
+  seeded_.emplace(pid, index);
+}
+
+std::optional<size_t> Graph::adopt_seeded(ProcKey key) {
+  auto seeded = seeded_.find(key.pid);
+  if (seeded == seeded_.end()) return std::nullopt;
+  size_t index = seeded->second;
+  seeded_.erase(seeded);
+  ProcKey placeholder = at(index).key;
+  by_key_.erase(placeholder);
+  by_key_.emplace(key, index);
+  at(index).key = key;
+  for (auto& process : procs_) {
+    if (process.fork_parent == placeholder) process.fork_parent = key;
+    if (process.parent == placeholder) process.parent = key;
+  }
+  return index;
+}
+
 size_t Graph::ensure(ProcKey key) {
   if (auto existing = index_of(key)) return *existing;
+  if (auto seeded = adopt_seeded(key)) return *seeded;
   if (key.pid != options_.root_pid || !options_.root_pid) return add_pre_existing(key, 0, {});
   // The run root: proclife forked it untraced, at its start time.
   size_t index = add_pre_existing(key, options_.observer_pid, {});

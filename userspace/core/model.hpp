@@ -148,6 +148,9 @@ class Graph {
   void apply(const Event& event);
   // Marks a process known to exist before tracing began (attach, the run root).
   size_t add_pre_existing(ProcKey key, uint32_t parent_pid, std::string comm);
+  // attach: a process found in /proc, whose kernel start time is not known
+  // yet (start_ns 0); the first event naming its pid supplies it.
+  void seed_pre_existing(uint32_t pid, uint32_t parent_pid, std::string comm);
   void finish(uint64_t end_ns) { end_ns_ = end_ns; }
   void set_lost_events(uint64_t lost) { lost_events_ = lost; }
 
@@ -163,6 +166,7 @@ class Graph {
 
  private:
   size_t ensure(ProcKey key);
+  std::optional<size_t> adopt_seeded(ProcKey key);
   Process& at(size_t index) { return procs_[index]; }
 
   void on_fork(const Event& e, const ForkEvent& fork);
@@ -187,6 +191,7 @@ class Graph {
   std::unordered_map<uint32_t, std::vector<size_t>> pending_sigchld_;  // by receiving tgid
   std::unordered_map<uint64_t, SignalSender> last_signal_;  // (tgid << 8 | sig) -> sender
   std::vector<size_t> observer_children_;
+  std::unordered_map<uint32_t, size_t> seeded_;  // pid -> index, start time still unknown
   uint64_t end_ns_ = 0;
   uint64_t lost_events_ = 0;
 };

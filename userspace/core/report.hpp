@@ -18,6 +18,12 @@ struct ReportContext {
 nlohmann::ordered_json json_report(const Graph& graph, const ReportContext& context);
 void write_json_report(const Graph& graph, const ReportContext& context, std::ostream& out);
 void write_text_report(const Graph& graph, const ReportContext& context, std::ostream& out);
+// Graphviz DOT: the fork tree, reaps by others than the parent, adoptions.
+void write_dot_report(const Graph& graph, const ReportContext& context, std::ostream& out);
+// Chrome trace-event JSON for ui.perfetto.dev: a track per process.
+void write_perfetto_report(const Graph& graph, const ReportContext& context, std::ostream& out);
+// A self-contained SVG timeline: a row per process in tree order.
+void write_svg_report(const Graph& graph, const ReportContext& context, std::ostream& out);
 
 // A JSON document as text that is valid whatever bytes its strings hold.
 std::string dump_json(const nlohmann::ordered_json& doc, int indent = -1);

@@ -80,7 +80,7 @@ Json process_json(const Graph& graph, const Process& process) {
   return {
       {"pid", process.key.pid},
       {"ns_pid", process.ns_pid},
-      {"start_ns", graph.rel(process.key.start_ns)},
+      {"start_ns", process.key.start_ns ? Json(graph.rel(process.key.start_ns)) : Json(nullptr)},
       {"parent_pid", process.fork_parent_pid ? Json(process.fork_parent_pid) : Json(nullptr)},
       {"comm", process.comm},
       {"argv", last_exec ? Json(last_exec->argv) : Json::array()},

@@ -26,7 +26,9 @@ std::string describe_reap(const Graph& graph, const Process& process) {
     return fmt::format("never reaped: a zombie for {} at the end",
                        format_duration(graph.end_ns() > process.exit->ns ? graph.end_ns() - process.exit->ns : 0));
   }
-  std::string reaper = describe_pid(reap->reaper_pid, reap->reaper_comm);
+  // The reaper's last known name: it may have exec'd or renamed itself since.
+  const Process* traced_reaper = reap->reaper ? graph.find(*reap->reaper) : nullptr;
+  std::string reaper = describe_pid(reap->reaper_pid, traced_reaper ? traced_reaper->comm : reap->reaper_comm);
   switch (reap->via) {
     case ReapVia::autoreap: return fmt::format("auto-reaped at exit (parent {} ignores SIGCHLD)", reaper);
     case ReapVia::released:
@@ -41,11 +43,12 @@ std::string describe_reap(const Graph& graph, const Process& process) {
 std::string describe_line(const Graph& graph, const Process& process) {
   std::string line = describe_process(process) + short_argv(process);
   uint64_t start = process.fork_ns.value_or(process.key.start_ns);
-  line += fmt::format(" {}", format_offset(graph.rel(start)));
+  if (start) line += fmt::format(" {}", format_offset(graph.rel(start)));
   if (process.pre_existing) line += " (pre-existing)";
   if (process.threads > 1) line += fmt::format(" [{} threads]", process.threads);
   if (process.exit) {
-    line += fmt::format(", ran {}, {}", format_duration(process.exit->ns - start), describe_exit(process.exit->status));
+    if (start) line += fmt::format(", ran {}", format_duration(process.exit->ns - start));
+    line += ", " + describe_exit(process.exit->status);
     if (const auto& killer = process.exit->killed_by)
       line += fmt::format(" from {}", describe_pid(killer->pid, killer->comm));
   }
@@ -89,7 +92,11 @@ void write_text_report(const Graph& graph, const ReportContext& context, std::os
     out << fmt::format("WARNING: {} events were lost (ring buffer full); parts of this report may be wrong.\n",
                        graph.lost_events());
   out << '\n';
-  write_problem_list(graph, EndState::running, "LEAKED: still running when the trace ended", out);
+  // Without a CMD (attach), running at the end is no leak, just where the trace stopped.
+  write_problem_list(graph, EndState::running,
+                     graph.observer_pid() ? "LEAKED: still running when the trace ended"
+                                          : "STILL RUNNING when the trace ended",
+                     out);
   write_problem_list(graph, EndState::zombie, "ZOMBIES: exited, never reaped", out);
   ProcessTree tree = build_tree(graph);
   for (size_t root : tree.roots) write_tree(graph, tree, root, "", true, true, out);

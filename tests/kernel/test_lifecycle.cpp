@@ -1,0 +1,210 @@
+// Orphans, leaks, threads, spawn and pid reuse on the real kernel.
+#include <catch2/catch.hpp>
+
+#include <regex>
+
+#include "harness.hpp"
+
+using namespace proclife::ktest;
+
+namespace {
+
+// "key 123" printed by the workload on its stdout.
+int64_t fact(const Traced& traced, const std::string& key) {
+  std::smatch match;
+  INFO("workload output:\n" << traced.stderr_text);
+  REQUIRE(std::regex_search(traced.stderr_text, match, std::regex(key + " (\\d+)")));
+  return std::stoll(match[1]);
+}
+
+std::vector<Json> lifecycle(const Traced& traced) { return traced.all("lifecycle"); }
+
+// The one child of CMD, whatever it is called: a background job may not have
+// exec'd yet when CMD exits and the trace ends.
+Json only_child_of_cmd(const Traced& traced) {
+  const auto& procs = traced.report.at("processes");
+  REQUIRE(procs.size() == 2);
+  CHECK(procs[1].at("parent_pid") == procs[0].at("pid"));
+  return procs[1];
+}
+
+}  // namespace
+
+TEST_CASE("double-fork daemon: orphaned to its real adopter, leaked at CMD's exit", "[vm]") {
+  auto traced = trace({workload("lifecycle"), "double_fork"});
+  REQUIRE(traced.status == 0);
+  auto procs = lifecycle(traced);
+  REQUIRE(procs.size() == 3);
+  const auto& middle = procs[1];
+  const auto& daemon = procs[2];
+  const auto& orphaned = daemon.at("orphaned");
+  REQUIRE_FALSE(orphaned.is_null());
+  CHECK(orphaned.at("old_parent_pid") == middle.at("pid"));
+  CHECK(orphaned.at("new_parent_pid") == fact(traced, "adopted_by"));
+  CHECK(daemon.at("state_at_end") == "running");
+  CHECK(middle.at("orphaned").is_null());
+}
+
+TEST_CASE("wait-leaked follows the daemon to its exit and its release by the adopter") {
+  auto traced = trace({workload("lifecycle"), "double_fork"}, {"--wait-leaked=10"});
+  REQUIRE(traced.status == 0);
+  auto daemon = lifecycle(traced).at(2);
+  CHECK(daemon.at("exit").at("code") == 0);
+  // Its adopter (init here) reaps it in its own time, which proclife does not wait for.
+  CHECK(daemon.at("state_at_end") != "running");
+  if (daemon.at("state_at_end") == "reaped") CHECK(daemon.at("reaper_pid") == fact(traced, "adopted_by"));
+}
+
+TEST_CASE("kill-leaked ends what CMD left behind and says who killed it") {
+  auto traced = trace({"sh", "-c", "sleep 30 & exit 0"}, {"--kill-leaked"});
+  REQUIRE(traced.status == 0);
+  auto sleeper = only_child_of_cmd(traced);
+  CHECK(sleeper.at("exit").at("signal") == 15);
+  CHECK(sleeper.at("exit").at("killed_by").at("comm") == "proclife");
+  CHECK(sleeper.at("state_at_end") != "running");
+}
+
+TEST_CASE("a parent SIGKILLed with running children: who killed it, and the orphans", "[vm]") {
+  auto traced = trace({workload("lifecycle"), "parent_killed"});
+  REQUIRE(traced.status == 0);
+  auto procs = lifecycle(traced);
+  REQUIRE(procs.size() == 4);
+  const auto& cmd = procs[0];
+  const auto& middle = procs[1];
+  CHECK(middle.at("exit").at("signal") == 9);
+  CHECK(middle.at("exit").at("killed_by").at("pid") == cmd.at("pid"));
+  CHECK(middle.at("reaper_pid") == cmd.at("pid"));
+  for (size_t i = 2; i < 4; ++i) {
+    CHECK(procs[i].at("orphaned").at("old_parent_pid") == middle.at("pid"));
+    CHECK(procs[i].at("state_at_end") == "running");
+  }
+}
+
+TEST_CASE("a subreaper adopts and reaps its grandchild", "[vm]") {
+  auto traced = trace({workload("lifecycle"), "subreaper"});
+  REQUIRE(traced.status == 0);
+  auto procs = lifecycle(traced);
+  REQUIRE(procs.size() == 3);
+  const auto& cmd = procs[0];
+  const auto& grandchild = procs[2];
+  CHECK(grandchild.at("pid") == fact(traced, "grandchild"));
+  CHECK(grandchild.at("orphaned").at("new_parent_pid") == cmd.at("pid"));
+  CHECK(grandchild.at("reaper_pid") == cmd.at("pid"));
+  CHECK(grandchild.at("reaped_via") == "wait4");
+  CHECK(grandchild.at("exit").at("code") == 6);
+}
+
+TEST_CASE("a child forked by a thread that exits stays the process's child") {
+  auto traced = trace({workload("lifecycle"), "thread_fork"});
+  REQUIRE(traced.status == 0);
+  auto procs = lifecycle(traced);
+  REQUIRE(procs.size() == 2);
+  CHECK(procs[0].at("threads") == 2);
+  CHECK(procs[1].at("orphaned").is_null());
+  CHECK(procs[1].at("reaper_pid") == procs[0].at("pid"));
+}
+
+TEST_CASE("exit_group from a non-leader thread: the process's status and the calling thread") {
+  auto traced = trace({workload("lifecycle"), "thread_exit_group"});
+  CHECK(traced.status == 5);
+  auto process = traced.one("lifecycle");
+  CHECK(process.at("exit").at("code") == 5);
+  CHECK(process.at("exit").at("exit_group_tid") == fact(traced, "exit_group_tid"));
+  CHECK(process.at("exit").at("exit_group_tid") != process.at("pid"));
+  CHECK(process.at("threads") == 2);
+}
+
+TEST_CASE("execve from a non-leader thread: the process keeps the leader's pid", "[vm]") {
+  auto traced = trace({workload("lifecycle"), "thread_exec"});
+  REQUIRE(traced.status == 0);
+  auto process = traced.one("true");
+  REQUIRE(process.at("execs").size() == 2);
+  CHECK(process.at("execs")[1].at("tid") == fact(traced, "exec_tid"));
+  CHECK(process.at("execs")[1].at("filename") == "/bin/true");
+  CHECK(process.at("exit").at("code") == 0);
+}
+
+TEST_CASE("vfork and posix_spawn are told apart from fork", "[vm]") {
+  auto traced = trace({workload("lifecycle"), "spawn"});
+  REQUIRE(traced.status == 0);
+  auto spawned = traced.all("true");
+  REQUIRE(spawned.size() == 2);
+  CHECK(spawned[0].at("clone").at("kind") == "vfork");
+  CHECK(spawned[1].at("clone").at("kind") == "spawn");
+  CHECK(traced.one("lifecycle").at("clone").at("kind") == "fork");
+}
+
+TEST_CASE("a reused pid: two processes with the same pid stay two processes") {
+  auto traced = trace({workload("lifecycle"), "pid_reuse"});
+  REQUIRE(traced.status == 0);
+  auto reused = fact(traced, "reused");
+  std::vector<Json> same;
+  for (const auto& process : traced.report.at("processes"))
+    if (process.at("pid") == reused) same.push_back(process);
+  REQUIRE(same.size() == 2);
+  CHECK(same[0].at("start_ns") != same[1].at("start_ns"));
+  CHECK(same[0].at("exit").at("code") == 11);
+  CHECK(same[1].at("exit").at("code") == 12);
+  CHECK(same[0].at("state_at_end") == "reaped");
+  CHECK(same[1].at("state_at_end") == "reaped");
+}
+
+TEST_CASE("a child killed by a signal: the status decoded exactly") {
+  auto traced = trace({workload("lifecycle"), "killed"});
+  REQUIRE(traced.status == 0);
+  auto child = lifecycle(traced).at(1);
+  CHECK(child.at("exit").at("signal") == 15);
+  CHECK(child.at("exit").at("code") == 0);
+  CHECK(child.at("exit").at("core_dumped") == false);
+  CHECK(child.at("exit").at("killed_by").at("pid") == child.at("pid"));
+}
+
+TEST_CASE("CMD killed by a signal: proclife exits 128+N like a shell") {
+  auto traced = trace({"sh", "-c", "kill -KILL $$"});
+  CHECK(traced.status == 128 + 9);
+  CHECK(traced.one("sh").at("exit").at("signal") == 9);
+}
+
+TEST_CASE("nohup cmd & from a shell that exits: the background job is orphaned and leaked") {
+  auto traced = trace({"sh", "-c", "nohup sleep 0.3 >/dev/null 2>&1 &"});
+  REQUIRE(traced.status == 0);
+  auto sleeper = only_child_of_cmd(traced);
+  CHECK_FALSE(sleeper.at("orphaned").is_null());
+  CHECK(sleeper.at("state_at_end") == "running");
+}
+
+TEST_CASE("setsid -f: the forked session leader is orphaned") {
+  auto traced = trace({"setsid", "-f", "sleep", "0.2"}, {"--wait-leaked=5"});
+  REQUIRE(traced.status == 0);
+  auto sleeper = traced.one("sleep");
+  CHECK_FALSE(sleeper.at("orphaned").is_null());
+  CHECK(sleeper.at("exit").at("code") == 0);
+}
+
+TEST_CASE("a pid namespace: host and namespace pids, orphans go to the namespace's init", "[vm]") {
+  auto traced = trace({"unshare", "--pid", "--fork", "sh", "-c", "sh -c 'sleep 0.2 &'; sleep 0.4"});
+  REQUIRE(traced.status == 0);
+  auto shells = traced.all("sh");
+  REQUIRE(shells.size() == 2);
+  const auto& ns_init = shells[0];
+  CHECK(ns_init.at("ns_pid") == 1);
+  CHECK(ns_init.at("pid") != 1);
+  auto sleepers = traced.all("sleep");
+  Json orphan;
+  for (const auto& sleeper : sleepers)
+    if (!sleeper.at("orphaned").is_null()) orphan = sleeper;
+  REQUIRE_FALSE(orphan.is_null());
+  CHECK(orphan.at("orphaned").at("new_parent_pid") == ns_init.at("pid"));
+  CHECK(orphan.at("reaper_pid") == ns_init.at("pid"));
+  CHECK(orphan.at("ns_pid") != orphan.at("pid"));
+}
+
+TEST_CASE("fail-on: a leak fails the gate with its own status; a clean run passes") {
+  auto leaky = trace({"sh", "-c", "sleep 5 & exit 0"}, {"--fail-on", "leaked", "--kill-leaked"});
+  CHECK(leaky.status == 86);
+  CHECK(leaky.stderr_text.find("--fail-on leaked") != std::string::npos);
+  auto clean = trace({"sh", "-c", "sleep 0.05 & wait; exit 0"}, {"--fail-on", "leaked,orphan,zombie,killed,lost"});
+  CHECK(clean.status == 0);
+  auto failing_cmd = trace({"sh", "-c", "exit 4"}, {"--fail-on", "leaked"});
+  CHECK(failing_cmd.status == 4);
+}

@@ -1,0 +1,224 @@
+// Command-line parsing: what `proclife run` hands to the traced command must
+// be exactly what the user typed after CMD, and every mistake must end in a
+// one-line error with proclife's own exit status (125), not a crash.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+
+using namespace proclife;
+
+namespace {
+
+ParsedCommand parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "proclife");
+  std::vector<const char*> argv;
+  for (const auto& arg : args) argv.push_back(arg.c_str());
+  return parse_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+RunCommand parse_run(std::vector<std::string> args) {
+  ParsedCommand parsed = parse(std::move(args));
+  if (auto* exit = std::get_if<CliExit>(&parsed)) FAIL("CliExit " << exit->status << ": " << exit->message);
+  REQUIRE(std::holds_alternative<RunCommand>(parsed));
+  return std::get<RunCommand>(parsed);
+}
+
+CliExit parse_exit(std::vector<std::string> args) {
+  ParsedCommand parsed = parse(std::move(args));
+  REQUIRE(std::holds_alternative<CliExit>(parsed));
+  return std::get<CliExit>(parsed);
+}
+
+using Args = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("run -- CMD ARGS traces CMD with its arguments", "[cli]") {
+  RunCommand run = parse_run({"run", "--", "sleep", "1"});
+  CHECK(run.command == Args{"sleep", "1"});
+  CHECK(run.trace.output.format == Format::text);
+  CHECK(run.trace.output.output_path.empty());
+  CHECK(run.trace.output.record_path.empty());
+  CHECK(run.trace.ring_buffer_mb == 8);
+  CHECK_FALSE(run.trace.verbose);
+}
+
+TEST_CASE("run CMD ARGS works without --", "[cli]") {
+  CHECK(parse_run({"run", "sleep", "1"}).command == Args{"sleep", "1"});
+}
+
+TEST_CASE("arguments after CMD stay CMD's, with or without --", "[cli]") {
+  CHECK(parse_run({"run", "--", "ls", "-la"}).command == Args{"ls", "-la"});
+  CHECK(parse_run({"run", "ls", "-la"}).command == Args{"ls", "-la"});
+
+  // Options proclife itself knows must not be taken from CMD's arguments.
+  RunCommand dashed = parse_run({"run", "--", "tool", "--format", "json", "-o", "x"});
+  CHECK(dashed.command == Args{"tool", "--format", "json", "-o", "x"});
+  CHECK(dashed.trace.output.format == Format::text);
+  CHECK(dashed.trace.output.output_path.empty());
+
+  RunCommand bare = parse_run({"run", "tool", "--format", "json", "-v"});
+  CHECK(bare.command == Args{"tool", "--format", "json", "-v"});
+  CHECK(bare.trace.output.format == Format::text);
+  CHECK_FALSE(bare.trace.verbose);
+}
+
+TEST_CASE("CMD's own --help and --version stay CMD's arguments", "[cli]") {
+  // `proclife run -- grep --help` traces grep printing its help.
+  CHECK(parse_run({"run", "--", "grep", "--help"}).command == Args{"grep", "--help"});
+  CHECK(parse_run({"run", "--", "grep", "--version"}).command == Args{"grep", "--version"});
+  CHECK(parse_run({"run", "grep", "--help"}).command == Args{"grep", "--help"});
+}
+
+TEST_CASE("a second -- belongs to CMD", "[cli]") {
+  CHECK(parse_run({"run", "--", "git", "log", "--", "file"}).command == Args{"git", "log", "--", "file"});
+}
+
+TEST_CASE("arguments with spaces and quotes reach CMD unchanged", "[cli]") {
+  CHECK(parse_run({"run", "--", "sh", "-c", "sleep 0.1; exit 3"}).command == Args{"sh", "-c", "sleep 0.1; exit 3"});
+  CHECK(parse_run({"run", "--", "echo", "it's \"x\""}).command == Args{"echo", "it's \"x\""});
+}
+
+TEST_CASE("options before CMD configure the run", "[cli]") {
+  RunCommand run = parse_run({"run", "--format", "json", "-o", "f", "--", "x"});
+  CHECK(run.trace.output.format == Format::json);
+  CHECK(run.trace.output.output_path == "f");
+  CHECK(run.command == Args{"x"});
+
+  RunCommand more = parse_run({"run", "-f", "dot", "--record", "trace.ndjson", "--ring-buffer-mb", "64", "-v", "x"});
+  CHECK(more.trace.output.format == Format::dot);
+  CHECK(more.trace.output.record_path == "trace.ndjson");
+  CHECK(more.trace.ring_buffer_mb == 64);
+  CHECK(more.trace.verbose);
+  CHECK(more.command == Args{"x"});
+}
+
+TEST_CASE("the format option accepts every format name in any case", "[cli]") {
+  for (Format format : {Format::text, Format::json, Format::explain, Format::dot, Format::perfetto, Format::svg}) {
+    std::string name = format_name(format);
+    INFO(name);
+    CHECK(parse_run({"run", "--format", name, "--", "x"}).trace.output.format == format);
+  }
+  CHECK(parse_run({"run", "--format", "JSON", "--", "x"}).trace.output.format == Format::json);
+}
+
+TEST_CASE("the explain flag is the same as --format explain", "[cli]") {
+  RunCommand run = parse_run({"run", "--explain", "--", "x"});
+  CHECK(run.trace.output.format == Format::explain);
+  CHECK(run.command == Args{"x"});
+}
+
+TEST_CASE("an unknown option is an error that names it", "[cli]") {
+  // Not CMD: `run --bogus -- x` must not try to execute "--bogus".
+  for (Args args : {Args{"run", "--bogus", "--", "x"}, Args{"run", "--bogus", "x"}}) {
+    INFO(args.size() << " arguments");
+    CliExit exit = parse_exit(args);
+    CHECK(exit.status == kExitProclifeError);
+    CHECK(exit.status == 125);
+    CHECK_THAT(exit.message, Catch::Contains("--bogus"));
+  }
+}
+
+TEST_CASE("run without a command is an error that says so", "[cli]") {
+  for (Args args : {Args{"run"}, Args{"run", "--"}, Args{"run", "--format", "json"}, Args{"run", "-o", "f", "--"}}) {
+    INFO(args.size() << " arguments");
+    CliExit exit = parse_exit(args);
+    CHECK(exit.status == 125);
+    CHECK_THAT(exit.message, Catch::Contains("no command"));
+  }
+}
+
+TEST_CASE("a --format that does not exist is an error", "[cli]") {
+  CliExit exit = parse_exit({"run", "--format", "xml", "--", "x"});
+  CHECK(exit.status == 125);
+  CHECK_THAT(exit.message, Catch::Contains("xml"));
+}
+
+TEST_CASE("the ring buffer size must be a power of two from 1 to 1024 MiB", "[cli]") {
+  for (std::string size : {"1", "2", "8", "1024"}) {
+    INFO(size);
+    CHECK(parse_run({"run", "--ring-buffer-mb", size, "--", "x"}).trace.ring_buffer_mb == std::stoul(size));
+  }
+  CliExit three = parse_exit({"run", "--ring-buffer-mb", "3", "--", "x"});
+  CHECK(three.status == 125);
+  CHECK_THAT(three.message, Catch::Contains("power of two"));
+  for (std::string bad : {"0", "12", "2048", "-4", "abc", "4x"}) {
+    INFO(bad);
+    CHECK(parse_exit({"run", "--ring-buffer-mb", bad, "--", "x"}).status == 125);
+  }
+}
+
+TEST_CASE("the ring buffer size rejects a non-power of two written in hex or octal", "[cli]") {
+  // CLI11 converts integers with base 0 (0x10 is 16, 032 is 26): the power-of-two
+  // check must judge the value that will be used, not its decimal reading.
+  for (std::string bad : {"0x3", "032"}) {
+    INFO(bad);
+    ParsedCommand parsed = parse({"run", "--ring-buffer-mb", bad, "--", "x"});
+    if (auto* run = std::get_if<RunCommand>(&parsed)) {
+      uint32_t mb = run->trace.ring_buffer_mb;
+      CHECK((mb & (mb - 1)) == 0);  // accepted: then it must at least be a power of two
+    } else {
+      CHECK(std::get<CliExit>(parsed).status == 125);
+    }
+  }
+}
+
+TEST_CASE("a missing option value is an error", "[cli]") {
+  CHECK(parse_exit({"run", "-o"}).status == 125);
+  CHECK(parse_exit({"run", "--format"}).status == 125);
+}
+
+TEST_CASE("asking for help prints usage and exits 0", "[cli]") {
+  CliExit top = parse_exit({"--help"});
+  CHECK(top.status == 0);
+  CHECK_THAT(top.message, Catch::Contains("run"));
+  CHECK_THAT(top.message, Catch::Contains("report"));
+
+  // The subcommand's own help lists its options.
+  CliExit run = parse_exit({"run", "--help"});
+  CHECK(run.status == 0);
+  CHECK_THAT(run.message, Catch::Contains("--ring-buffer-mb"));
+}
+
+TEST_CASE("asking for the version prints it and exits 0", "[cli]") {
+  CliExit exit = parse_exit({"--version"});
+  CHECK(exit.status == 0);
+  CHECK_THAT(exit.message, Catch::Contains(PROCLIFE_VERSION));
+}
+
+TEST_CASE("no subcommand, or an unknown one, is an error", "[cli]") {
+  CHECK(parse_exit({}).status == 125);
+  CliExit unknown = parse_exit({"frobnicate"});
+  CHECK(unknown.status == 125);
+  CHECK_FALSE(unknown.message.empty());
+}
+
+TEST_CASE("report FILE rebuilds a report from a recording", "[cli]") {
+  ParsedCommand parsed = parse({"report", "trace.ndjson"});
+  REQUIRE(std::holds_alternative<ReportCommand>(parsed));
+  const auto& report = std::get<ReportCommand>(parsed);
+  CHECK(report.recording == "trace.ndjson");
+  CHECK(report.output.format == Format::text);
+
+  ParsedCommand json = parse({"report", "--format", "json", "-o", "out.json", "trace.ndjson"});
+  REQUIRE(std::holds_alternative<ReportCommand>(json));
+  CHECK(std::get<ReportCommand>(json).output.format == Format::json);
+  CHECK(std::get<ReportCommand>(json).output.output_path == "out.json");
+  CHECK(std::get<ReportCommand>(json).recording == "trace.ndjson");
+}
+
+TEST_CASE("report without a recording is an error", "[cli]") {
+  CHECK(parse_exit({"report"}).status == 125);
+}
+
+TEST_CASE("format_name names each format", "[cli]") {
+  CHECK(std::string(format_name(Format::text)) == "text");
+  CHECK(std::string(format_name(Format::json)) == "json");
+  CHECK(std::string(format_name(Format::explain)) == "explain");
+  CHECK(std::string(format_name(Format::dot)) == "dot");
+  CHECK(std::string(format_name(Format::perfetto)) == "perfetto");
+  CHECK(std::string(format_name(Format::svg)) == "svg");
+}

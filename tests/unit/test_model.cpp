@@ -1,0 +1,589 @@
+// The lifetime graph built from synthetic event streams: each test acts out
+// one piece of the kernel's process lifecycle (see DESIGN.md, "Kernel
+// semantics") and checks the graph tells it the way the kernel lived it.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "model.hpp"
+#include "scenario.hpp"
+
+using namespace proclife;
+using namespace proclife::test;
+
+namespace {
+
+const Process& process(const Graph& graph, Proc p) {
+  const Process* found = graph.find(p.key());
+  REQUIRE(found != nullptr);
+  return *found;
+}
+
+// The run root `sh` (pid 4242), exec'd at 10 µs.
+Proc start_sh(Scenario& s) {
+  Proc sh = s.root(4242);
+  s.exec(sh, "/bin/sh", {"sh", "-c", "work"}, 10);
+  return sh;
+}
+
+}  // namespace
+
+TEST_CASE("a child reaped by a blocking wait4 records its reaper, zombie time and the parent's waits", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc sleep = s.fork(sh, 4243, 100, "sh");
+  s.exec(sleep, "/usr/bin/sleep", {"sleep", "1"}, 150);
+  s.exit(sleep, exited(0), 1100, sh);
+  s.wait4(sh, -1, 0, 4243, exited(0), 200, 1150);  // blocked from 200 µs until the reap
+  Graph graph = s.graph(2000);
+
+  const Process& child = process(graph, sleep);
+  CHECK(child.fork_ns == at_us(100));
+  CHECK(child.fork_parent == sh.key());
+  CHECK(child.parent_pid == 4242);
+  REQUIRE(child.execs.size() == 1);
+  CHECK(child.execs[0].filename == "/usr/bin/sleep");
+  CHECK(child.execs[0].argv == std::vector<std::string>{"sleep", "1"});
+  REQUIRE(child.exit);
+  CHECK(child.exit->ns == at_us(1100));
+  CHECK(child.exit->status.code == 0);
+  CHECK_FALSE(child.exit->status.signal);
+
+  CHECK(child.end_state() == EndState::reaped);
+  REQUIRE(child.reap);
+  CHECK(child.reap->via == ReapVia::wait4);
+  CHECK(child.reap->ns == at_us(1150));
+  CHECK(child.reap->reaper == sh.key());
+  CHECK(child.reap->reaper_pid == 4242);
+  CHECK(child.reap->reaper_comm == "sh");
+  CHECK(child.reap->wait_enter_ns == at_us(200));
+  CHECK_FALSE(child.reap->wnohang);
+  CHECK(child.zombie_ns() == 50'000u);
+
+  const Process& parent = process(graph, sh);
+  CHECK(parent.waits.calls == 1);
+  CHECK(parent.waits.wnohang_polls == 0);
+  CHECK(parent.waits.blocked_ns == 950'000u);
+  REQUIRE(parent.wait_calls.size() == 1);
+  CHECK(parent.wait_calls[0].report == WaitReport::exited);
+  CHECK(parent.wait_calls[0].reaped == sleep.key());
+  CHECK(parent.children.empty());  // reaped children are no longer its children
+}
+
+TEST_CASE("zombie time starts when SIGCHLD is generated, at exit_notify(), not at the exit event", "[model]") {
+  // sched_process_exit fires as do_exit() begins; tearing down the address
+  // space before exit_notify() is not time spent as a zombie.
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc child = s.fork(sh, 4243, 100);
+  s.exit(child, exited(0), 500, sh);
+  s.sigchld(child, sh, 0, 800);
+  s.wait4(sh, -1, 0, 4243, exited(0), 200, 1000);
+  Graph graph = s.graph(2000);
+  CHECK(process(graph, child).zombie_ns() == 200'000u);
+}
+
+TEST_CASE("a WNOHANG polling loop counts the polls that found nothing and blocks for no time", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc child = s.fork(sh, 4243, 100);
+  s.wait4(sh, -1, kernel::kWnohang, 0, 0, 200, 201);
+  s.wait4(sh, -1, kernel::kWnohang, 0, 0, 300, 301);
+  s.wait4(sh, -1, kernel::kWnohang, 0, 0, 400, 401);
+  s.exit(child, exited(0), 450, sh);
+  s.wait4(sh, -1, kernel::kWnohang, 4243, exited(0), 500, 501);
+  Graph graph = s.graph(1000);
+
+  const Process& parent = process(graph, sh);
+  CHECK(parent.waits.calls == 4);
+  CHECK(parent.waits.wnohang_polls == 3);
+  CHECK(parent.waits.blocked_ns == 0);
+
+  const Process& reaped = process(graph, child);
+  REQUIRE(reaped.reap);
+  CHECK(reaped.reap->ns == at_us(501));
+  CHECK(reaped.reap->wnohang);
+  CHECK(reaped.zombie_ns() == 51'000u);
+}
+
+TEST_CASE("blocked time adds up every wait made without WNOHANG, also one that failed", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc child = s.fork(sh, 4243, 100);
+  s.wait4(sh, -1, 0, -4, 0, 200, 300);  // EINTR after 100 µs blocked
+  s.wait4(sh, -1, kernel::kWnohang, 0, 0, 310, 320);
+  s.exit(child, exited(0), 400, sh);
+  s.wait4(sh, -1, 0, 4243, exited(0), 350, 420);  // 70 µs blocked
+  Graph graph = s.graph(1000);
+
+  const Process& parent = process(graph, sh);
+  CHECK(parent.waits.calls == 3);
+  CHECK(parent.waits.wnohang_polls == 1);
+  CHECK(parent.waits.blocked_ns == 170'000u);
+}
+
+TEST_CASE("a SIGCHLD the parent ignores is recorded as ignored and never delivered", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc child = s.fork(sh, 4243, 100);
+  s.exit(child, exited(0), 500, sh);
+  s.sigchld(child, sh, 1, 501);
+  s.deliver_sigchld(sh, 0x401000, 600);  // a later SIGCHLD for something else
+  Graph graph = s.graph(1000);
+
+  const Process& exited_child = process(graph, child);
+  REQUIRE(exited_child.sigchld);
+  CHECK(exited_child.sigchld->result == 1);
+  CHECK(std::string(sigchld_result_name(exited_child.sigchld->result)) == "ignored");
+  CHECK(exited_child.sigchld->generated_ns == at_us(501));
+  CHECK(exited_child.sigchld->info_code == kernel::kCldExited);
+  CHECK_FALSE(exited_child.sigchld->delivered_ns);
+}
+
+TEST_CASE("a SIGCHLD delivered to the parent's handler records when and to which handler", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc child = s.fork(sh, 4243, 100);
+  s.exit(child, exited(0), 500, sh);
+  s.sigchld(child, sh, 0, 501);
+  s.deliver_sigchld(sh, 0x401000, 520, kernel::kSaRestart | kernel::kSaSiginfo);
+  Graph graph = s.graph(1000);
+
+  const auto& sig = process(graph, child).sigchld;
+  REQUIRE(sig);
+  CHECK(sig->result == 0);
+  CHECK(sig->generated_ns == at_us(501));
+  CHECK(sig->delivered_ns == at_us(520));
+  CHECK(sig->handler == 0x401000);
+  CHECK(sig->sa_flags == (kernel::kSaRestart | kernel::kSaSiginfo));
+}
+
+TEST_CASE("one delivered SIGCHLD stands for every child whose SIGCHLD was already pending", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc a = s.fork(sh, 4243, 100, "a");
+  Proc b = s.fork(sh, 4244, 101, "b");
+  Proc c = s.fork(sh, 4245, 102, "c");
+  Proc d = s.fork(sh, 4246, 103, "d");
+  s.exit(a, exited(0), 500, sh);
+  s.sigchld(a, sh, 0, 500);
+  s.exit(b, exited(0), 501, sh);
+  s.sigchld(b, sh, 2, 501);  // already pending: merged into a's
+  s.exit(c, exited(0), 502, sh);
+  s.sigchld(c, sh, 2, 502);
+  s.deliver_sigchld(sh, 0x401000, 510);
+  s.exit(d, exited(0), 600, sh);
+  s.sigchld(d, sh, 0, 600);  // a fresh SIGCHLD, not delivered yet
+  Graph with_d_pending = s.graph(700);
+
+  for (Proc p : {a, b, c}) {
+    const auto& sig = process(with_d_pending, p).sigchld;
+    REQUIRE(sig);
+    CHECK(sig->delivered_ns == at_us(510));
+    CHECK(sig->handler == 0x401000);
+  }
+  CHECK(process(with_d_pending, b).sigchld->result == 2);
+  CHECK_FALSE(process(with_d_pending, d).sigchld->delivered_ns);
+
+  // The next delivery is d's alone: the earlier ones keep their time.
+  s.deliver_sigchld(sh, 0x401000, 650);
+  Graph delivered = s.graph(700);
+  CHECK(process(delivered, d).sigchld->delivered_ns == at_us(650));
+  CHECK(process(delivered, a).sigchld->delivered_ns == at_us(510));
+}
+
+TEST_CASE("a parent with SIGCHLD set to SIG_IGN has its children auto-reaped, never zombies", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc child = s.fork(sh, 4243, 100);
+  s.exit(child, exited(0), 500, sh, kernel::kSigIgn);
+  s.wait4(sh, -1, 0, -10, 0, 510, 520);  // the kernel left nothing to wait for: ECHILD
+  Graph graph = s.graph(1000);
+
+  const Process& autoreaped = process(graph, child);
+  CHECK(autoreaped.end_state() == EndState::reaped);
+  REQUIRE(autoreaped.reap);
+  CHECK(autoreaped.reap->via == ReapVia::autoreap);
+  CHECK(autoreaped.reap->ns == at_us(500));
+  CHECK(autoreaped.reap->reaper == sh.key());
+  CHECK(autoreaped.reap->reaper_pid == 4242);
+  CHECK(autoreaped.zombie_ns() == 0u);
+  CHECK(process(graph, sh).children.empty());
+}
+
+TEST_CASE("a parent whose SIGCHLD handler has SA_NOCLDWAIT has its children auto-reaped", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc nocldwait = s.fork(sh, 4243, 100);
+  Proc handled = s.fork(sh, 4244, 110);
+  s.exit(nocldwait, exited(0), 500, sh, 0x401000, kernel::kSaNocldwait);
+  // A handler without SA_NOCLDWAIT leaves a zombie for the parent to reap.
+  s.exit(handled, exited(0), 600, sh, 0x401000, kernel::kSaRestart);
+  Graph graph = s.graph(1000);
+
+  const Process& reaped = process(graph, nocldwait);
+  REQUIRE(reaped.reap);
+  CHECK(reaped.reap->via == ReapVia::autoreap);
+  CHECK(reaped.zombie_ns() == 0u);
+
+  CHECK(process(graph, handled).end_state() == EndState::zombie);
+}
+
+TEST_CASE("a child nobody waits for is a zombie at the end", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc child = s.fork(sh, 4243, 100);
+  s.exit(child, exited(1), 500, sh);
+  Graph graph = s.graph(1000);
+
+  const Process& zombie = process(graph, child);
+  CHECK(zombie.end_state() == EndState::zombie);
+  CHECK(std::string(end_state_name(zombie.end_state())) == "zombie");
+  REQUIRE(zombie.exit);
+  CHECK(zombie.exit->status.code == 1);
+  CHECK_FALSE(zombie.reap);
+  CHECK_FALSE(zombie.zombie_ns());
+}
+
+TEST_CASE("a process that never exits is running at the end", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc daemon = s.fork(sh, 4243, 100, "daemon");
+  Graph graph = s.graph(1000);
+
+  const Process& running = process(graph, daemon);
+  CHECK(running.end_state() == EndState::running);
+  CHECK(std::string(end_state_name(running.end_state())) == "running");
+  CHECK_FALSE(running.exit);
+  CHECK_FALSE(running.reap);
+}
+
+TEST_CASE("a parent's death orphans each live child, and the traced adopter's wait reaps it", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);  // a child subreaper: it adopts its grandchildren
+  Proc mid = s.fork(sh, 11, 100, "mid");
+  Proc a = s.fork(mid, 12, 200, "a");
+  Proc b = s.fork(mid, 13, 210, "b");
+  s.exit(mid, exited(0), 300, sh, 0, 0, /*new_reaper=*/sh);
+  s.wait4(sh, 11, 0, 11, exited(0), 250, 310);
+  s.exit(a, exited(0), 400, sh);
+  s.wait4(sh, -1, 0, 12, exited(0), 320, 410);
+  Graph graph = s.graph(1000);
+
+  for (Proc orphan : {a, b}) {
+    const Process& p = process(graph, orphan);
+    REQUIRE(p.orphaned);
+    CHECK(p.orphaned->ns == at_us(300));
+    CHECK(p.orphaned->old_parent == mid.key());
+    CHECK(p.orphaned->new_parent == sh.key());
+    CHECK(p.orphaned->new_parent_comm == "sh");
+    CHECK(p.parent == sh.key());
+    CHECK(p.parent_pid == 4242);
+    CHECK(p.fork_parent == mid.key());  // the fork tree does not change
+  }
+
+  const Process& reaped = process(graph, a);
+  REQUIRE(reaped.reap);
+  CHECK(reaped.reap->via == ReapVia::wait4);
+  CHECK(reaped.reap->reaper == sh.key());
+  CHECK(reaped.reap->ns == at_us(410));
+  CHECK(process(graph, b).end_state() == EndState::running);
+  CHECK_FALSE(process(graph, sh).orphaned);
+}
+
+TEST_CASE("an orphan adopted by an untraced init is released when freed, without a wait", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc mid = s.fork(sh, 11, 100, "mid");
+  Proc leaf = s.fork(mid, 12, 200, "leaf");
+  s.exit(mid, exited(0), 300, sh);  // new reaper: pid 1, not traced
+  s.wait4(sh, -1, 0, 11, exited(0), 250, 310);
+  s.exit(leaf, exited(0), 500, Proc{1, 0});
+  s.free(leaf, 510);
+  Graph graph = s.graph(1000);
+
+  const Process& orphan = process(graph, leaf);
+  REQUIRE(orphan.orphaned);
+  CHECK(orphan.orphaned->new_parent.pid == 1);
+  CHECK(orphan.orphaned->new_parent_comm.empty());
+  CHECK_FALSE(orphan.parent);
+  CHECK(orphan.parent_pid == 1);
+
+  CHECK(orphan.end_state() == EndState::reaped);
+  REQUIRE(orphan.reap);
+  CHECK(orphan.reap->via == ReapVia::released);
+  CHECK(orphan.reap->ns == at_us(510));
+  CHECK(orphan.reap->reaper_pid == 1);
+  CHECK_FALSE(orphan.reap->reaper);
+  CHECK(orphan.zombie_ns() == 10'000u);
+  CHECK(orphan.freed);
+}
+
+TEST_CASE("a child freed with no wait seen is released by its traced parent", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc child = s.fork(sh, 4243, 100);
+  s.exit(child, exited(0), 500, sh);
+  s.free(child, 15'500);  // an RCU grace period after a reap proclife did not see
+  Graph graph = s.graph(20'000);
+
+  const Process& released = process(graph, child);
+  REQUIRE(released.reap);
+  CHECK(released.reap->via == ReapVia::released);
+  CHECK(std::string(reap_via_name(released.reap->via)) == "released");
+  CHECK(released.reap->reaper == sh.key());
+  CHECK(released.reap->reaper_pid == 4242);
+  CHECK(released.reap->ns == at_us(15'500));
+  CHECK(process(graph, sh).children.empty());
+}
+
+TEST_CASE("the free after a seen wait does not change the reap", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc child = s.fork(sh, 4243, 100);
+  s.exit(child, exited(0), 500, sh);
+  s.wait4(sh, -1, 0, 4243, exited(0), 200, 510);
+  s.free(child, 10'500);
+  Graph graph = s.graph(20'000);
+
+  const Process& reaped = process(graph, child);
+  CHECK(reaped.freed);
+  REQUIRE(reaped.reap);
+  CHECK(reaped.reap->via == ReapVia::wait4);
+  CHECK(reaped.reap->ns == at_us(510));
+}
+
+TEST_CASE("a reused pid makes a second process with its own exit and reap", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc first = s.fork(sh, 500, 100, "first");
+  s.exit(first, exited(1), 200, sh);
+  s.wait4(sh, -1, 0, 500, exited(1), 150, 210);
+  s.free(first, 220);
+  Proc second = s.fork(sh, 500, 1000, "second");  // same pid, later start time
+  s.exit(second, exited(2), 1100, sh);
+  s.wait4(sh, -1, 0, 500, exited(2), 1050, 1110);
+  s.free(second, 1120);
+  Graph graph = s.graph(2000);
+
+  CHECK(graph.processes().size() == 3);
+  const Process& one = process(graph, first);
+  const Process& two = process(graph, second);
+  CHECK(&one != &two);
+  CHECK(one.fork_ns == at_us(100));
+  CHECK(two.fork_ns == at_us(1000));
+  REQUIRE(one.exit);
+  REQUIRE(two.exit);
+  CHECK(one.exit->status.code == 1);
+  CHECK(two.exit->status.code == 2);
+  REQUIRE(one.reap);
+  REQUIRE(two.reap);
+  CHECK(one.reap->ns == at_us(210));
+  CHECK(two.reap->ns == at_us(1110));
+  CHECK(two.reap->via == ReapVia::wait4);
+  CHECK(process(graph, sh).wait_calls.at(1).reaped == second.key());
+}
+
+TEST_CASE("threads count towards the process and a thread's exit does not end it", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc worker = s.fork(sh, 300, 100, "worker");
+  Proc t1 = s.thread(worker, 301, 110);
+  s.thread(worker, 302, 120);
+  s.thread_exit(t1, 200);
+  Graph graph = s.graph(1000);
+
+  const Process& p = process(graph, worker);
+  CHECK(p.threads == 3);
+  CHECK(p.live_threads == 2);
+  CHECK_FALSE(p.exit);
+  CHECK(p.end_state() == EndState::running);
+  // A thread is not a child process.
+  CHECK(graph.processes().size() == 2);
+  CHECK(process(graph, sh).children.size() == 1);
+}
+
+TEST_CASE("exit_group from a non-leader thread names that thread, whichever thread dies last", "[model]") {
+  auto run = [](bool leader_dies_last) {
+    Scenario s;
+    Proc sh = start_sh(s);
+    Proc worker = s.fork(sh, 300, 100, "worker");
+    Proc caller = s.thread(worker, 301, 110);
+    if (leader_dies_last) {
+      s.group_exit_thread(caller, exited(2), 200, sh, /*caller=*/true, /*last=*/false);
+      s.group_exit_thread(worker, exited(2), 201, sh, /*caller=*/false, /*last=*/true);
+    } else {
+      s.group_exit_thread(worker, exited(2), 200, sh, /*caller=*/false, /*last=*/false);
+      s.group_exit_thread(caller, exited(2), 201, sh, /*caller=*/true, /*last=*/true);
+    }
+    Graph graph = s.graph(1000);
+    const Process& p = process(graph, worker);
+    REQUIRE(p.exit);
+    CHECK(p.exit->ns == at_us(201));
+    CHECK(p.exit->status.code == 2);
+    CHECK_FALSE(p.exit->status.signal);
+    CHECK(p.exit->exit_group_tid == 301u);
+    CHECK(p.exit->last_tid == (leader_dies_last ? 300u : 301u));
+  };
+  SECTION("the caller exits first") { run(true); }
+  SECTION("the zapped leader exits first") { run(false); }
+}
+
+TEST_CASE("a single-threaded process's exit names its leader as the exit_group caller", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc child = s.fork(sh, 4243, 100);
+  s.exit(child, exited(0), 500, sh);
+  Graph graph = s.graph(1000);
+  CHECK(process(graph, child).exit->exit_group_tid == 4243u);
+}
+
+TEST_CASE("a process killed by a signal records who sent it", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc polite = s.fork(sh, 400, 50, "polite");
+  Proc killer = s.fork(sh, 401, 60, "killer");
+  Proc victim = s.fork(sh, 402, 70, "victim");
+  s.signal(polite, victim, 15, 100, "polite");  // SIGTERM, which victim handles
+  s.signal(killer, victim, 9, 150, "killer");
+  s.exit(victim, killed(9), 160, sh);
+  Graph graph = s.graph(1000);
+
+  const Process& p = process(graph, victim);
+  REQUIRE(p.exit);
+  CHECK(p.exit->status.signal == 9);
+  CHECK(p.exit->status.code == 0);
+  REQUIRE(p.exit->killed_by);
+  CHECK(p.exit->killed_by->pid == 401);
+  CHECK(p.exit->killed_by->tid == 401);
+  CHECK(p.exit->killed_by->comm == "killer");
+  CHECK(p.exit->killed_by->ns == at_us(150));
+  CHECK(p.exit->exit_group_tid == std::nullopt);  // killed, not exit_group()ed
+}
+
+TEST_CASE("a process that survives a signal and exits normally has no killer", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc sender = s.fork(sh, 400, 50, "sender");
+  Proc target = s.fork(sh, 402, 70, "target");
+  s.signal(sender, target, 15, 100);
+  s.exit(target, exited(0), 160, sh);
+  Graph graph = s.graph(1000);
+  CHECK_FALSE(process(graph, target).exit->killed_by);
+}
+
+TEST_CASE("a core dump is recorded with the signal", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc crasher = s.fork(sh, 4243, 100);
+  s.signal(crasher, crasher, 11, 150, "crasher");  // the kernel's force_sig() runs in the faulting task
+  s.exit(crasher, killed(11, true), 160, sh);
+  Graph graph = s.graph(1000);
+
+  const auto& exit = process(graph, crasher).exit;
+  REQUIRE(exit);
+  CHECK(exit->status.signal == 11);
+  CHECK(exit->status.core_dumped);
+  CHECK(exit->raw_status == (11u | 0x80u));
+  REQUIRE(exit->killed_by);
+  CHECK(exit->killed_by->pid == 4243);
+}
+
+TEST_CASE("wait4 reporting a stop or a continue does not reap", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc child = s.fork(sh, 4243, 100);
+  s.wait4(sh, 4243, kernel::kWuntraced, 4243, 0x137f, 200, 300);    // stopped by SIGSTOP
+  s.wait4(sh, 4243, kernel::kWcontinued, 4243, 0xffff, 310, 400);  // continued
+  Graph stopped = s.graph(450);
+  CHECK(process(stopped, child).end_state() == EndState::running);
+  CHECK_FALSE(process(stopped, child).reap);
+
+  s.exit(child, exited(0), 500, sh);
+  s.wait4(sh, 4243, 0, 4243, exited(0), 450, 510);
+  Graph graph = s.graph(1000);
+  const Process& reaped = process(graph, child);
+  REQUIRE(reaped.reap);
+  CHECK(reaped.reap->ns == at_us(510));
+
+  const auto& calls = process(graph, sh).wait_calls;
+  REQUIRE(calls.size() == 3);
+  CHECK(calls[0].report == WaitReport::stopped);
+  CHECK_FALSE(calls[0].reaped);
+  CHECK(calls[1].report == WaitReport::continued);
+  CHECK_FALSE(calls[1].reaped);
+  CHECK(calls[2].reaped == child.key());
+}
+
+TEST_CASE("waitid with WNOWAIT leaves the child a zombie for the next wait", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc child = s.fork(sh, 4243, 100);
+  s.exit(child, exited(0), 200, sh);
+  s.waitid(sh, kernel::kPPid, 4243, kernel::kWexited | kernel::kWnowait, 4243, kernel::kCldExited, 250, 260);
+  Graph peeked = s.graph(300);
+  CHECK(process(peeked, child).end_state() == EndState::zombie);
+  CHECK(process(peeked, sh).wait_calls.at(0).report == WaitReport::exited);
+  CHECK_FALSE(process(peeked, sh).wait_calls.at(0).reaped);
+
+  s.waitid(sh, kernel::kPPid, 4243, kernel::kWexited, 4243, kernel::kCldExited, 300, 310);
+  Graph graph = s.graph(1000);
+  const Process& reaped = process(graph, child);
+  REQUIRE(reaped.reap);
+  CHECK(reaped.reap->via == ReapVia::waitid);
+  CHECK(reaped.reap->ns == at_us(310));
+  CHECK(reaped.zombie_ns() == 110'000u);
+}
+
+TEST_CASE("a waitid WNOHANG that finds nothing counts as a poll", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  s.fork(sh, 4243, 100);
+  s.waitid(sh, kernel::kPAll, 0, kernel::kWexited | kernel::kWnohang, 0, 0, 200, 201);
+  Graph graph = s.graph(1000);
+  CHECK(process(graph, sh).waits.wnohang_polls == 1);
+}
+
+TEST_CASE("the run root is reaped by proclife, the observer", "[model]") {
+  Scenario s;
+  Proc sh = s.root(4242);
+  s.exec(sh, "/bin/sh", {"sh", "-c", "exit 3"}, 10);
+  s.exit(sh, exited(3), 500, Proc{kObserver, 0});
+  s.observer_reaps(sh, 20, 510);
+  Graph graph = s.graph(1000);
+
+  CHECK(graph.processes().size() == 1);  // proclife itself is not part of the graph
+  const Process& root = process(graph, sh);
+  CHECK_FALSE(root.pre_existing);
+  CHECK(root.fork_ns == at_us(0));
+  CHECK(root.parent_pid == kObserver);
+  REQUIRE(root.exit);
+  CHECK(root.exit->status.code == 3);
+  CHECK(root.end_state() == EndState::reaped);
+  REQUIRE(root.reap);
+  CHECK(root.reap->via == ReapVia::waitid);
+  CHECK(root.reap->reaper_pid == kObserver);
+  CHECK(root.reap->reaper_comm == "proclife");
+  CHECK_FALSE(root.reap->reaper);
+  CHECK(root.zombie_ns() == 10'000u);
+}
+
+TEST_CASE("the clone flags name how a child was made", "[model]") {
+  constexpr uint64_t kCloneVm = 0x100, kCloneVfork = 0x4000;
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc forked = s.fork(sh, 11, 100);
+  s.clone_return(sh, forked, CloneSyscall::fork, 0, 101);
+  Proc spawned = s.fork(sh, 12, 200);
+  s.clone_return(sh, spawned, CloneSyscall::clone3, kCloneVm | kCloneVfork, 201);
+  Proc vforked = s.fork(sh, 13, 300);
+  s.clone_return(sh, vforked, CloneSyscall::vfork, 0, 301);
+  Proc cloned = s.fork(sh, 14, 400);
+  s.clone_return(sh, cloned, CloneSyscall::clone, kCloneVm, 401);
+  Graph graph = s.graph(1000);
+
+  CHECK(std::string(clone_kind_name(process(graph, forked))) == "fork");
+  CHECK(std::string(clone_kind_name(process(graph, spawned))) == "spawn");
+  CHECK(std::string(clone_kind_name(process(graph, vforked))) == "vfork");
+  CHECK(std::string(clone_kind_name(process(graph, cloned))) == "clone");
+}

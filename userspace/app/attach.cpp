@@ -1,0 +1,94 @@
+#include "attach.hpp"
+
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include "output.hpp"
+#include "session.hpp"
+
+namespace proclife {
+namespace {
+
+struct ProcEntry {
+  uint32_t parent_pid = 0;
+  std::string comm;
+};
+
+// pid -> (ppid, comm) for every process in /proc now. comm sits in
+// parentheses and may itself contain ") ", so parse from the last ')'.
+std::map<uint32_t, ProcEntry> read_proc_table() {
+  std::map<uint32_t, ProcEntry> table;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), {});
+    auto open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close + 4 > stat.size()) continue;
+    unsigned parent = 0;
+    if (sscanf(stat.c_str() + close + 2, "%*c %u", &parent) != 1) continue;
+    table[static_cast<uint32_t>(std::stoul(name))] = {parent, stat.substr(open + 1, close - open - 1)};
+  }
+  return table;
+}
+
+// PID and its descendants, parents before children.
+std::vector<uint32_t> subtree(const std::map<uint32_t, ProcEntry>& table, uint32_t root) {
+  std::multimap<uint32_t, uint32_t> children;
+  for (const auto& [pid, entry] : table) children.emplace(entry.parent_pid, pid);
+  std::vector<uint32_t> order{root};
+  for (size_t i = 0; i < order.size(); ++i) {
+    auto [begin, end] = children.equal_range(order[i]);
+    for (auto it = begin; it != end; ++it) order.push_back(it->second);
+  }
+  return order;
+}
+
+}  // namespace
+
+int attach_command(const AttachCommand& command) {
+  auto target = static_cast<pid_t>(command.pid);
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, target, 0));
+  if (pidfd < 0) throw std::runtime_error(fmt::format("cannot attach to pid {}: {}", target, strerror(errno)));
+  struct CloseFd {
+    int fd;
+    ~CloseFd() { close(fd); }
+  } close_pidfd{pidfd};
+
+  Session session(command.trace);
+  Graph& graph = session.start_graph({monotonic_ns(), 0, 0});
+  // Follow first, then scan: a child forked in between is caught by the
+  // second scan, or by its fork event once its parent is followed.
+  std::set<uint32_t> followed;
+  for (int scan = 0; scan < 2; ++scan) {
+    auto table = read_proc_table();
+    if (!table.count(command.pid)) break;
+    for (uint32_t pid : subtree(table, command.pid)) {
+      if (pid == session.self_pid() || !followed.insert(pid).second) continue;
+      session.probe().track(static_cast<pid_t>(pid));
+      graph.seed_pre_existing(pid, table[pid].parent_pid, table[pid].comm);
+    }
+  }
+  std::cerr << fmt::format("proclife: attached to {} process{} under pid {}; Ctrl-C stops\n", followed.size(),
+                           followed.size() == 1 ? "" : "es", command.pid);
+
+  std::optional<uint64_t> deadline;
+  if (command.duration_s) deadline = monotonic_ns() + static_cast<uint64_t>(*command.duration_s * 1e9);
+  session.follow(nullptr, pidfd, deadline);
+  session.finish();
+  write_report(graph, ReportContext{{fmt::format("attach -p {}", command.pid)}}, command.trace.output);
+  return 0;
+}
+
+}  // namespace proclife

@@ -1,0 +1,121 @@
+#include "session.hpp"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "decode.hpp"
+
+namespace proclife {
+namespace {
+
+constexpr int kPollMs = 50;
+
+sigset_t handled_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&set, sig);
+  return set;
+}
+
+int checked(int fd, const char* what) {
+  if (fd < 0) throw std::runtime_error(std::string(what) + ": " + strerror(errno));
+  return fd;
+}
+
+void watch(int epoll_fd, int fd) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = fd;
+  if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev))
+    throw std::runtime_error(std::string("epoll_ctl: ") + strerror(errno));
+}
+
+// Signals are turned into events on a signalfd, so they interrupt nothing;
+// blocked before the probe exists, so none is lost in between.
+int open_signal_fd() {
+  sigset_t signals = handled_signals();
+  sigprocmask(SIG_BLOCK, &signals, nullptr);
+  return checked(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK), "signalfd");
+}
+
+}  // namespace
+
+ProbeOptions probe_options(const TraceOptions& options, uint32_t self_pid) {
+  ProbeOptions probe;
+  probe.self_pid = self_pid;
+  probe.ring_buffer_bytes = options.ring_buffer_mb << 20;
+  probe.verbose = options.verbose;
+  return probe;
+}
+
+Session::Session(const TraceOptions& options)
+    : self_pid_(static_cast<uint32_t>(getpid())),
+      signal_fd_(open_signal_fd()),
+      epoll_fd_(checked(epoll_create1(EPOLL_CLOEXEC), "epoll_create1")),
+      probe_(probe_options(options, self_pid_), [this](const void* data, size_t size) {
+        auto event = decode_record(data, size);
+        if (!event || !graph_) return;
+        graph_->apply(*event);
+        if (listener_) listener_(*event);
+      }) {
+  watch(epoll_fd_, probe_.ready_fd());
+  watch(epoll_fd_, signal_fd_);
+}
+
+Session::~Session() {
+  close(epoll_fd_);
+  close(signal_fd_);
+}
+
+Graph& Session::start_graph(GraphOptions options) {
+  graph_ = std::make_unique<Graph>(std::move(options));
+  return *graph_;
+}
+
+void Session::consume() {
+  probe_.consume();
+  if (batch_listener_) batch_listener_();
+}
+
+Session::Woken Session::follow(const std::function<bool()>& done, int watch_fd, std::optional<uint64_t> deadline_ns) {
+  if (watch_fd >= 0) watch(epoll_fd_, watch_fd);
+  struct Unwatch {
+    int epoll_fd, fd;
+    ~Unwatch() {
+      if (fd >= 0) epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+    }
+  } unwatch{epoll_fd_, watch_fd};
+
+  for (;;) {
+    consume();  // wake-ups are batched in the kernel: read on every turn
+    if (done && done()) return {Wake::done};
+    if (deadline_ns && monotonic_ns() >= *deadline_ns) return {Wake::deadline};
+    epoll_event ready[4];
+    int n = epoll_wait(epoll_fd_, ready, 4, kPollMs);
+    if (n < 0 && errno != EINTR) throw std::runtime_error(std::string("epoll_wait: ") + strerror(errno));
+    for (int i = 0; i < n; ++i) {
+      if (ready[i].data.fd == watch_fd) {
+        consume();
+        return {Wake::watched_fd};
+      }
+      if (ready[i].data.fd != signal_fd_) continue;
+      signalfd_siginfo info{};
+      if (read(signal_fd_, &info, sizeof info) == sizeof info)
+        return {Wake::signal, static_cast<int>(info.ssi_signo), info.ssi_code == SI_KERNEL};
+    }
+  }
+}
+
+void Session::finish() {
+  consume();
+  graph_->finish(monotonic_ns());
+  graph_->set_lost_events(probe_.lost_events());
+}
+
+}  // namespace proclife

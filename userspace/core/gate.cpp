@@ -1,0 +1,120 @@
+#include "gate.hpp"
+
+#include <fmt/format.h>
+
+#include <ostream>
+#include <sstream>
+
+#include "escape.hpp"
+#include "format.hpp"
+
+namespace proclife {
+namespace {
+
+constexpr GateCondition kAllConditions[] = {GateCondition::leaked, GateCondition::orphan, GateCondition::zombie,
+                                            GateCondition::killed, GateCondition::lost};
+
+// When CMD ended: its exit, else the end of the trace.
+uint64_t cmd_end_ns(const Graph& graph) {
+  for (const auto& process : graph.processes())
+    if (graph.observer_pid() && process.parent_pid == graph.observer_pid() && process.exit) return process.exit->ns;
+  return graph.end_ns();
+}
+
+bool is_cmd(const Graph& graph, const Process& process) {
+  return graph.observer_pid() && process.fork_parent_pid == graph.observer_pid() && !process.fork_parent;
+}
+
+bool holds(const Graph& graph, GateCondition condition, const Process& process, uint64_t cmd_end) {
+  switch (condition) {
+    case GateCondition::leaked:
+      return !is_cmd(graph, process) && (!process.exit || process.exit->ns > cmd_end);
+    case GateCondition::orphan: return process.orphaned.has_value();
+    case GateCondition::zombie: return process.end_state() == EndState::zombie;
+    case GateCondition::killed:
+      return !is_cmd(graph, process) && process.exit && process.exit->status.signal &&
+             !(process.exit->killed_by && graph.observer_pid() && process.exit->killed_by->pid == graph.observer_pid());
+    case GateCondition::lost: return false;
+  }
+  return false;
+}
+
+const char* condition_summary(GateCondition condition) {
+  switch (condition) {
+    case GateCondition::leaked: return "still running when CMD exited";
+    case GateCondition::orphan: return "orphaned (their parent died first)";
+    case GateCondition::zombie: return "exited and never reaped";
+    case GateCondition::killed: return "killed by a signal";
+    case GateCondition::lost: return "events lost";
+  }
+  return "";
+}
+
+}  // namespace
+
+const char* gate_condition_name(GateCondition condition) {
+  switch (condition) {
+    case GateCondition::leaked: return "leaked";
+    case GateCondition::orphan: return "orphan";
+    case GateCondition::zombie: return "zombie";
+    case GateCondition::killed: return "killed";
+    case GateCondition::lost: return "lost";
+  }
+  return "";
+}
+
+std::optional<std::vector<GateCondition>> parse_gate_conditions(const std::string& list, std::string& error) {
+  std::vector<GateCondition> conditions;
+  std::stringstream items(list);
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    bool known = false;
+    for (auto condition : kAllConditions) {
+      if (item != gate_condition_name(condition)) continue;
+      conditions.push_back(condition);
+      known = true;
+    }
+    if (!known) {
+      error = fmt::format("unknown condition '{}' (known: leaked, orphan, zombie, killed, lost)", printable(item));
+      return std::nullopt;
+    }
+  }
+  if (conditions.empty()) {
+    error = "no condition given (known: leaked, orphan, zombie, killed, lost)";
+    return std::nullopt;
+  }
+  return conditions;
+}
+
+std::vector<GateFinding> evaluate_gate(const Graph& graph, const std::vector<GateCondition>& conditions) {
+  std::vector<GateFinding> findings;
+  uint64_t cmd_end = cmd_end_ns(graph);
+  for (auto condition : conditions) {
+    GateFinding finding{condition, {}};
+    const auto& procs = graph.processes();
+    for (size_t i = 0; i < procs.size(); ++i)
+      if (holds(graph, condition, procs[i], cmd_end)) finding.processes.push_back(i);
+    bool found = condition == GateCondition::lost ? graph.lost_events() > 0 : !finding.processes.empty();
+    if (found) findings.push_back(std::move(finding));
+  }
+  return findings;
+}
+
+void write_gate_findings(const Graph& graph, const std::vector<GateFinding>& findings, std::ostream& out) {
+  for (const auto& finding : findings) {
+    if (finding.condition == GateCondition::lost) {
+      out << fmt::format("proclife: --fail-on lost: {} events lost\n", graph.lost_events());
+      continue;
+    }
+    out << fmt::format("proclife: --fail-on {}: {} process{} {}:\n", gate_condition_name(finding.condition),
+                       finding.processes.size(), finding.processes.size() == 1 ? "" : "es",
+                       condition_summary(finding.condition));
+    for (size_t index : finding.processes) {
+      const Process& process = graph.processes()[index];
+      std::string argv = process.execs.empty() ? "" : " `" + shell_join(process.execs.back().argv) + "`";
+      out << "  " << describe_process(process) << argv << '\n';
+    }
+  }
+}
+
+}  // namespace proclife

@@ -1,0 +1,170 @@
+// The lifetime graph for Graphviz: who forked whom, who reaped whom when it
+// was not the parent, who adopted the orphans. `dot -Tsvg` renders it.
+#include <fmt/format.h>
+
+#include <ostream>
+#include <set>
+
+#include "escape.hpp"
+#include "format.hpp"
+#include "render_common.hpp"
+#include "report.hpp"
+#include "tree.hpp"
+
+namespace proclife {
+namespace {
+
+constexpr size_t kMaxArgvChars = 48;
+constexpr size_t kMaxCommChars = 24;
+
+// Fill by state at the end; the border says killed, a dashed one orphan.
+constexpr const char* kFillReaped = "#eaf2fb";
+constexpr const char* kFillZombie = "#f6b8b0";
+constexpr const char* kFillLeaked = "#fbe49a";
+constexpr const char* kBorder = "#4a6f96";
+constexpr const char* kBorderKilled = "#8e2fb0";
+constexpr const char* kReapColor = "#c0392b";
+constexpr const char* kAdoptColor = "#2471a3";
+
+// Inside a DOT quoted string. `text` comes from printable(), so it holds no
+// control characters; doubling its backslashes keeps Graphviz from reading
+// them as escapes (\N, \l).
+std::string dot_escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string dot_string(std::string_view printable_text) { return '"' + dot_escape(printable_text) + '"'; }
+
+// Lines of a label, each printable; joined with DOT's centered line break.
+std::string label(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines) out += (out.empty() ? "" : "\\n") + dot_escape(line);
+  return '"' + out + '"';
+}
+
+std::string node_id(size_t index) { return fmt::format("p{}", index); }
+std::string external_id(uint32_t pid) { return fmt::format("ext{}", pid); }
+
+// printable() first, so the cut lands between characters of the output.
+std::string short_text(std::string_view text, size_t max_chars) { return clip(printable(text), max_chars); }
+
+std::string node_label(const Graph& graph, const Process& process, uint64_t end_ns) {
+  std::vector<std::string> lines;
+  lines.push_back(fmt::format("{} ({})", short_text(process.comm, kMaxCommChars), process.key.pid));
+  if (!process.execs.empty()) lines.push_back(short_text(shell_join(process.execs.back().argv), kMaxArgvChars));
+  Lifetime life = lifetime(graph, process, end_ns);
+  std::string status = exit_text(process);
+  if (process.exit && process.exit->killed_by)
+    status += " from " + describe_pid(process.exit->killed_by->pid, process.exit->killed_by->comm);
+  lines.push_back(fmt::format("{}, ran {}", status, format_duration(life.exit_ns - life.start_ns)));
+  if (auto zombie = process.zombie_ns(); zombie && process.reap->via != ReapVia::autoreap)
+    lines.push_back(fmt::format("zombie {}, {} by {}", format_duration(*zombie), reap_via_name(process.reap->via),
+                                describe_pid(process.reap->reaper_pid, process.reap->reaper_comm)));
+  else if (process.reap && process.reap->via == ReapVia::autoreap)
+    lines.push_back("auto-reaped at exit");
+  else if (process.exit)
+    lines.push_back(fmt::format("never reaped: zombie for {}", format_duration(life.reap_ns - life.exit_ns)));
+  if (std::string flags = flag_words(process_flags(process)); !flags.empty()) lines.push_back(flags);
+  return label(lines);
+}
+
+void write_node(const Graph& graph, size_t index, uint64_t end_ns, std::ostream& out) {
+  const Process& process = graph.processes()[index];
+  ProcessFlags flags = process_flags(process);
+  const char* fill = flags.leaked ? kFillLeaked : flags.zombie ? kFillZombie : kFillReaped;
+  std::string tooltip = process.execs.empty() ? printable(process.comm) : shell_join(process.execs.back().argv);
+  out << fmt::format("  {} [label={}, fillcolor=\"{}\", color=\"{}\", penwidth={}, style=\"{}\", tooltip={}];\n",
+                     node_id(index), node_label(graph, process, end_ns), fill,
+                     flags.killed ? kBorderKilled : kBorder, flags.killed ? "2.5" : "1",
+                     flags.orphan ? "rounded,filled,dashed" : "rounded,filled", dot_string(clip(tooltip, 400)));
+}
+
+// A process that is not in the graph (init adopting an orphan, proclife).
+struct External {
+  uint32_t pid;
+  std::string comm;
+  bool operator<(const External& other) const { return pid < other.pid; }
+};
+
+// The source of an edge from a reaper or adopter: its node, or an external one.
+std::string endpoint(const Graph& graph, const std::optional<ProcKey>& key, uint32_t pid, const std::string& comm,
+                     std::set<External>& externals) {
+  if (key)
+    if (auto index = graph.index_of(*key)) return node_id(*index);
+  externals.insert({pid, comm});
+  return external_id(pid);
+}
+
+void write_edges(const Graph& graph, size_t index, std::set<External>& externals, std::ostream& out) {
+  const Process& process = graph.processes()[index];
+  if (process.fork_parent)
+    if (auto parent = graph.index_of(*process.fork_parent)) {
+      std::string kind = clone_kind_name(process);
+      out << fmt::format("  {} -> {} [tooltip=\"{} at {}\"{}];\n", node_id(*parent), node_id(index), kind,
+                         format_offset(graph.rel(*process.fork_ns)),
+                         kind == "fork" ? "" : fmt::format(", label=\"{}\"", kind));
+    }
+  if (const auto& orphan = process.orphaned; orphan && orphan->new_parent.pid) {
+    std::string from = endpoint(graph, orphan->new_parent, orphan->new_parent.pid, orphan->new_parent_comm, externals);
+    out << fmt::format("  {} -> {} [style=dotted, color=\"{}\", fontcolor=\"{}\", label=\"adopted {}\"];\n", from,
+                       node_id(index), kAdoptColor, kAdoptColor, format_offset(graph.rel(orphan->ns)));
+  }
+  if (reaped_by_stranger(process)) {
+    const ReapRecord& reap = *process.reap;
+    std::string from = endpoint(graph, reap.reaper, reap.reaper_pid, reap.reaper_comm, externals);
+    out << fmt::format("  {} -> {} [style=dashed, color=\"{}\", fontcolor=\"{}\", label=\"reaped ({})\"];\n", from,
+                       node_id(index), kReapColor, kReapColor, reap_via_name(reap.via));
+  }
+}
+
+// One HTML-like table: static text, nothing from the trace.
+void write_legend(std::ostream& out) {
+  auto cell = [](const char* fill, const char* border, const char* extra, const char* text) {
+    return fmt::format("<TR><TD BGCOLOR=\"{}\" COLOR=\"{}\" {}>{}</TD></TR>", fill, border, extra, text);
+  };
+  auto line = [](const char* color, const char* text) {
+    return fmt::format("<TR><TD BORDER=\"0\" ALIGN=\"LEFT\"><FONT COLOR=\"{}\">{}</FONT></TD></TR>", color, text);
+  };
+  out << "  legend [shape=plaintext, style=solid, fontsize=9, label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"3\">"
+      << "<TR><TD BORDER=\"0\"><B>legend</B></TD></TR>" << cell(kFillReaped, kBorder, "", "exited and reaped")
+      << cell(kFillZombie, kBorder, "", "ZOMBIE: exited, never reaped")
+      << cell(kFillLeaked, kBorder, "", "LEAKED: running at the end")
+      << cell(kFillReaped, kBorderKilled, "BORDER=\"3\"", "KILLED by a signal")
+      << cell(kFillReaped, kBorder, "STYLE=\"dashed\"", "ORPHAN: its parent died first")
+      << cell("#ffffff", "#888888", "STYLE=\"dashed\"", "not traced") << line("#555555", "&#8212;&#8212;&gt; fork")
+      << line(kReapColor, "- - -&gt; reaped, not by the fork parent")
+      << line(kAdoptColor, "&#183;&#183;&#183;&gt; adopted (reparented)") << "</TABLE>>];\n";
+}
+
+}  // namespace
+
+void write_dot_report(const Graph& graph, const ReportContext& context, std::ostream& out) {
+  uint64_t end_ns = trace_end_ns(graph);
+  out << "digraph proclife {\n";
+  out << fmt::format("  label={}; labelloc=t; fontsize=12;\n",
+                     dot_string(fmt::format("proclife: {}: {} processes, {} traced{}", shell_join(context.command),
+                                        graph.processes().size(), format_duration(end_ns - graph.origin_ns()),
+                                        graph.lost_events() ? fmt::format(" ({} EVENTS LOST)", graph.lost_events())
+                                                            : "")));
+  out << "  rankdir=LR; fontname=\"Helvetica\";\n"
+         "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];\n"
+         "  edge [fontname=\"Helvetica\", fontsize=9, color=\"#555555\"];\n";
+  write_legend(out);
+  ProcessTree tree = build_tree(graph);
+  std::vector<size_t> order = tree_order(tree);
+  for (size_t index : order) write_node(graph, index, end_ns, out);
+  std::set<External> externals;
+  for (size_t index : order) write_edges(graph, index, externals, out);
+  for (const auto& external : externals)
+    out << fmt::format("  {} [label={}, shape=ellipse, style=dashed, color=\"#888888\", fontcolor=\"#555555\"];\n",
+                       external_id(external.pid),
+                       label({describe_pid(external.pid, external.comm), "not traced"}));
+  out << "}\n";
+}
+
+}  // namespace proclife
