@@ -266,6 +266,15 @@ static __always_inline void find_new_reaper(struct task_struct *father, struct p
 	}
 }
 
+#ifdef PROCLIFE_BROKEN_PROBE
+/* Only for checking the kernel-VM harness (scripts/test.sh): task_struct's
+ * mm_cid appeared in 6.4 (commit af7f588d8f73), read here without a CO-RE
+ * guard (bpf_core_field_exists), so this object must fail to load on 6.1. */
+struct task_struct___since_6_4 {
+	int mm_cid;
+} __attribute__((preserve_access_index));
+#endif
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 {
@@ -287,6 +296,10 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	e->group_exit_code = BPF_CORE_READ(task, signal, group_exit_code);
 	e->exit_signal = BPF_CORE_READ(task, exit_signal);
 	e->ptraced = BPF_CORE_READ(task, ptrace) != 0;
+#ifdef PROCLIFE_BROKEN_PROBE
+	if (BPF_CORE_READ((struct task_struct___since_6_4 *)task, mm_cid) == -12345)
+		e->ptraced = 2;
+#endif
 	task_ns_pid(task, &e->ns_pid, &e->ns_level);
 	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
 

@@ -34,5 +34,7 @@ fi
 if [[ $run_vm -eq 1 && -x $root/scripts/vmtest.sh ]]; then
   echo "== kernel tests inside other kernels (QEMU)"
   "$root/scripts/vmtest.sh" --build-dir "$root/build"
+  echo "== the kernel-VM harness catches an unguarded CO-RE read"
+  "$root/scripts/vmtest-selfcheck.sh"
 fi
 echo "test.sh: all tests passed"

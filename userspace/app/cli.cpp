@@ -26,7 +26,7 @@ void add_trace_options(CLI::App& command, TraceOptions& trace) {
   command.add_option("--ring-buffer-mb", trace.ring_buffer_mb, "Kernel ring buffer size in MiB (power of two)")
       ->check(CLI::Range(1, 1024))
       ->check([](const std::string& text) {
-        unsigned long value = std::stoul(text);
+        unsigned long value = std::stoul(text, nullptr, 0);  // base 0, as CLI11 converts it
         return (value & (value - 1)) == 0 ? std::string() : std::string("must be a power of two");
       });
   command.add_flag("--verbose,-v", trace.verbose, "Show libbpf's own log");
@@ -43,7 +43,6 @@ const char* format_name(Format format) {
 ParsedCommand parse_command_line(int argc, const char* const* argv) {
   CLI::App app{"proclife: process lifetimes from the kernel: fork, exec, exit, SIGCHLD, wait and reap", "proclife"};
   app.require_subcommand(1);
-  app.allow_extras();  // CLI11 checks a prefix subcommand's leftovers at the top: they are CMD
   app.set_version_flag("--version", PROCLIFE_VERSION);
 
   RunCommand run;
@@ -59,7 +58,10 @@ ParsedCommand parse_command_line(int argc, const char* const* argv) {
   wait_leaked_opt->check(CLI::NonNegativeNumber);
   run_cmd->add_flag("--kill-leaked", run.kill_leaked,
                     "After CMD exits, SIGTERM what is left of its tree, SIGKILL after 2 s, and report it");
-  run_cmd->prefix_command();
+  // CMD: everything from the first non-option, or after `--`, to the end;
+  // options after it are CMD's, never proclife's.
+  run_cmd->add_option("CMD", run.command, "The command to trace, and its arguments");
+  run_cmd->positionals_at_end();
 
   AttachCommand attach;
   auto* attach_cmd = app.add_subcommand("attach", "Trace a running process and its descendants");
@@ -96,10 +98,6 @@ ParsedCommand parse_command_line(int argc, const char* const* argv) {
       run.fail_on = *conditions;
     }
     if (wait_leaked_opt->count()) run.wait_leaked_s = wait_leaked;
-    // After `--`, CLI11 leaves CMD with the top-level app; without it, with `run`.
-    run.command = run_cmd->remaining();
-    if (run.command.empty()) run.command = app.remaining();
-    if (!run.command.empty() && run.command.front() == "--") run.command.erase(run.command.begin());
     if (run.command.empty())
       return CliExit{kExitProclifeError, "proclife run: no command given\nUsage: proclife run [OPTIONS] -- CMD [ARGS...]\n"};
     return run;

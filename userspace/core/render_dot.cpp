@@ -28,10 +28,14 @@ constexpr const char* kAdoptColor = "#2471a3";
 
 // Inside a DOT quoted string. `text` comes from printable(), so it holds no
 // control characters; doubling its backslashes keeps Graphviz from reading
-// them as escapes (\N, \l).
+// them as escapes (\N, \l), and &amp; keeps it from decoding entities.
 std::string dot_escape(std::string_view text) {
   std::string out;
   for (char c : text) {
+    if (c == '&') {
+      out += "&amp;";
+      continue;
+    }
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
@@ -50,25 +54,31 @@ std::string label(const std::vector<std::string>& lines) {
 std::string node_id(size_t index) { return fmt::format("p{}", index); }
 std::string external_id(uint32_t pid) { return fmt::format("ext{}", pid); }
 
-// printable() first, so the cut lands between characters of the output.
-std::string short_text(std::string_view text, size_t max_chars) { return clip(printable(text), max_chars); }
+// What happened to it after it exited, when it did.
+std::optional<std::string> reap_line(const Process& process, const Lifetime& life) {
+  const auto& reap = process.reap;
+  if (reap && reap->via == ReapVia::autoreap) return "auto-reaped at exit";
+  if (reap)
+    return fmt::format("zombie {}, {} by {}", format_duration(*process.zombie_ns()), reap_via_name(reap->via),
+                       describe_pid(reap->reaper_pid, reap->reaper_comm));
+  if (process.exit) return fmt::format("never reaped: zombie for {}", format_duration(life.reap_ns - life.exit_ns));
+  return std::nullopt;
+}
 
 std::string node_label(const Graph& graph, const Process& process, uint64_t end_ns) {
   std::vector<std::string> lines;
-  lines.push_back(fmt::format("{} ({})", short_text(process.comm, kMaxCommChars), process.key.pid));
-  if (!process.execs.empty()) lines.push_back(short_text(shell_join(process.execs.back().argv), kMaxArgvChars));
+  lines.push_back(fmt::format("{} ({})", clip(printable(process.comm), kMaxCommChars), process.key.pid));
+  if (!process.execs.empty()) lines.push_back(clip(shell_join(process.execs.back().argv), kMaxArgvChars));
   Lifetime life = lifetime(graph, process, end_ns);
-  std::string status = exit_text(process);
-  if (process.exit && process.exit->killed_by)
-    status += " from " + describe_pid(process.exit->killed_by->pid, process.exit->killed_by->comm);
-  lines.push_back(fmt::format("{}, ran {}", status, format_duration(life.exit_ns - life.start_ns)));
-  if (auto zombie = process.zombie_ns(); zombie && process.reap->via != ReapVia::autoreap)
-    lines.push_back(fmt::format("zombie {}, {} by {}", format_duration(*zombie), reap_via_name(process.reap->via),
-                                describe_pid(process.reap->reaper_pid, process.reap->reaper_comm)));
-  else if (process.reap && process.reap->via == ReapVia::autoreap)
-    lines.push_back("auto-reaped at exit");
-  else if (process.exit)
-    lines.push_back(fmt::format("never reaped: zombie for {}", format_duration(life.reap_ns - life.exit_ns)));
+  std::string ran = format_duration(life.exit_ns - life.start_ns);
+  if (!process.exit) {
+    lines.push_back("still running after " + ran);
+  } else {
+    std::string status = exit_text(process);
+    if (const auto& killer = process.exit->killed_by) status += " from " + describe_pid(killer->pid, killer->comm);
+    lines.push_back(status + ", ran " + ran);
+  }
+  if (auto reap = reap_line(process, life)) lines.push_back(*reap);
   if (std::string flags = flag_words(process_flags(process)); !flags.empty()) lines.push_back(flags);
   return label(lines);
 }

@@ -48,6 +48,7 @@ constexpr const char* kStyle = R"(
   .grid { stroke: #e3e6ea; stroke-width: 1; }
   .axis { stroke: #888; stroke-width: 1; }
   .stripe { fill: #f4f6f8; }
+  .orphaned { fill: #1f6fb2; }
   .ORPHAN { fill: #1f6fb2; font-weight: bold; }
   .LEAKED { fill: #b7791f; font-weight: bold; }
   .ZOMBIE { fill: #c0392b; font-weight: bold; }
@@ -149,7 +150,7 @@ void SvgWriter::legend() {
        "r=\"2\"/>",
        "reap: child to the waiter");
   y += 18, x = kLabelLeft;
-  for (auto [flag, text] : {std::pair{"ORPHAN", "its parent died first"}, {"LEAKED", "still running at the end"},
+  for (auto [flag, text] : {std::pair{"ORPHAN", "its parent died first (▼ when)"}, {"LEAKED", "still running at the end"},
                             {"ZOMBIE", "never reaped"}, {"KILLED", "by a signal"}}) {
     out_ << fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\"><tspan class=\"{}\">{}</tspan>: {}</text>\n", x,
                         y + 4, flag, flag, text);
@@ -229,6 +230,11 @@ void SvgWriter::row(size_t row) {
   if (life.reaped && life.reap_ns < end_ns_)
     out_ << fmt::format("<line class=\"gone\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\"/>",
                         std::max(x(life.reap_ns), run_to), mid, kPlotRight, mid);
+  if (process.orphaned) {  // a small flag above the bar when its parent died
+    double ox = x(process.orphaned->ns), s = style_.bar * 0.6;
+    out_ << fmt::format("<path class=\"orphaned\" d=\"M{:.1f} {:.1f}l{:.1f} {:.1f}h{:.1f}z\"/>", ox, top,
+                        -s / 2, -s, s);
+  }
   out_ << label(process, row) << "</g>\n";
 }
 

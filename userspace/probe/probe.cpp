@@ -2,7 +2,11 @@
 
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
+#include <sys/utsname.h>
 #include <unistd.h>
+
+#include <cstdarg>
+#include <regex>
 
 #include <cerrno>
 #include <cstring>
@@ -17,10 +21,27 @@ namespace proclife {
 namespace {
 
 bool verbose_libbpf = false;
+// libbpf's last warning that names a program: what a load failure is about.
+std::string failing_program_note;
 
-// Without --verbose libbpf stays silent: its failures reach the user as one line.
-int print_libbpf(enum libbpf_print_level, const char* format, va_list args) {
+// Without --verbose libbpf stays silent: its failures reach the user as one
+// line, naming the program libbpf last complained about.
+int print_libbpf(enum libbpf_print_level level, const char* format, va_list args) {
+  va_list copy;
+  va_copy(copy, args);
+  char line[512];
+  vsnprintf(line, sizeof line, format, copy);
+  va_end(copy);
+  static const std::regex program_named("prog '([A-Za-z0-9_]+)'");
+  std::cmatch match;
+  if (level == LIBBPF_WARN && std::regex_search(line, match, program_named))
+    failing_program_note = std::string(" (program ") + match[1].str() + ")";
   return verbose_libbpf ? vfprintf(stderr, format, args) : 0;
+}
+
+std::string kernel_release() {
+  utsname uts{};
+  return uname(&uts) == 0 ? uts.release : "unknown";
 }
 
 [[noreturn]] void fail(const std::string& what, int error) {
@@ -29,7 +50,8 @@ int print_libbpf(enum libbpf_print_level, const char* format, va_list args) {
     hint = " (proclife needs root: CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)";
   else if (error == ENOENT || error == ESRCH)
     hint = " (a tracepoint or kernel type proclife uses is missing from this kernel)";
-  throw std::runtime_error(fmt::format("{}: {}{}; run with --verbose for libbpf's log", what, strerror(error), hint));
+  throw std::runtime_error(fmt::format("{}{} on kernel {}: {}{}; run with --verbose for libbpf's log", what,
+                                       failing_program_note, kernel_release(), strerror(error), hint));
 }
 
 void check_environment() {
