@@ -42,7 +42,7 @@ TEST_CASE("run -- CMD ARGS traces CMD with its arguments", "[cli]") {
   CHECK(run.trace.output.format == Format::text);
   CHECK(run.trace.output.output_path.empty());
   CHECK(run.trace.output.record_path.empty());
-  CHECK(run.trace.ring_buffer_mb == 8);
+  CHECK(run.trace.ring_buffer_mb == 2);
   CHECK_FALSE(run.trace.verbose);
 }
 

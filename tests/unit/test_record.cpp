@@ -98,6 +98,7 @@ RecordHeader sample_header() {
   header.observer_pid = test::kObserver;
   header.root_pid = 4242;
   header.command = {"sh", "-c", "echo \x1b[2J\xff; exit 3"s};
+  header.pre_existing = {{4000, 1, "bash"}, {4001, 4000, "\xffvi\x1b"s}};
   return header;
 }
 
@@ -129,7 +130,7 @@ std::string error_of(const std::string& text) {
 const std::string kHeaderLine =
     R"({"type":"header","format_version":1,"proclife_version":"0.1.0","kernel_release":"6.18.0",)"
     R"("boot_id":"b","origin_ns":1000,"observer_pid":100,"observer_comm":"proclife","root_pid":200,)"
-    R"("command":["true"]})";
+    R"("command":["true"],"pre_existing":[]})";
 const std::string kForkLine =
     R"({"type":"event","kind":"fork","ns":2000,"cpu":1,"task":{"tid":200,"tgid":200,"start_ns":1000},)"
     R"("child":{"tid":201,"tgid":201,"start_ns":2000},"child_ns_pid":201,"child_ns_level":0,)"
@@ -212,6 +213,7 @@ TEST_CASE("a graph replayed from a recording reports exactly as the live one", "
   live.set_lost_events(2);
   RecordHeader header = sample_header();
   header.command = {"sh", "-c", "\xff"s};
+  header.pre_existing.clear();
   std::string text = record(header, s.events, 2, at_us(90));
 
   ReportContext context{header.command};
@@ -223,6 +225,31 @@ TEST_CASE("a graph replayed from a recording reports exactly as the live one", "
   CHECK(replay.warning.empty());
   CHECK(replay.header == header);
   CHECK(dump_json(json_report(replay.graph, ReportContext{replay.header.command})) == expected);
+}
+
+TEST_CASE("an attach recording seeds the replayed graph with the processes found running", "[record]") {
+  using namespace test;
+  const std::vector<PreExistingProcess> found = {{500, 1, "bash"}, {501, 500, "sle\xff" "ep"s}, {502, 500, "vi"}};
+  Graph live({kOrigin, 0, 0});
+  for (const auto& p : found) live.seed_pre_existing(p.pid, p.parent_pid, p.comm);
+  Scenario s;
+  Proc shell{500, 5}, sleeper{501, 6};
+  auto child = s.fork(shell, 510, 10, "ls");
+  s.exit(child, exited(0), 20, shell);
+  s.wait4(shell, -1, 0, 510, exited(0), 15, 21);
+  s.exit(sleeper, killed(15), 30, shell);
+  for (const auto& event : s.events) live.apply(event);
+  live.finish(at_us(40));
+
+  RecordHeader header = sample_header();
+  header.observer_pid = 0;
+  header.root_pid = 0;
+  header.command = {"attach -p 500"};
+  header.pre_existing = found;
+  Recording recording = read(record(header, s.events, 0, at_us(40)));
+  CHECK(recording.header.pre_existing == found);
+  ReportContext context{header.command};
+  CHECK(dump_json(json_report(build_graph(recording), context)) == dump_json(json_report(live, context)));
 }
 
 TEST_CASE("a writer flushes in batches and on flush(), and keeps its events without finish()", "[record]") {
@@ -358,6 +385,10 @@ TEST_CASE("a damaged recording gives one error naming its line and the problem",
            R"("child":{"tid":2,"tgid":2,"start_ns":2},"flags":0,"syscall":"spawn","flags_known":true,"ret":2})" +
            "\n",
        R"(trace.ndjson:2: clone_return event: "syscall" is "spawn", not one of clone, clone3, fork, vfork)"},
+      {"pre_existing not an array", replace(kHeaderLine, R"("pre_existing":[])", R"("pre_existing":{})"),
+       R"(trace.ndjson:1: header: "pre_existing" must be an array of {pid, parent_pid, comm}, not an object)"},
+      {"pre_existing element wrong", replace(kHeaderLine, R"("pre_existing":[])", R"("pre_existing":[{"pid":1}])"),
+       R"(trace.ndjson:1: header has no "pre_existing[0].parent_pid")"},
       {"trailer without a field", kHeaderLine + "\n{\"type\":\"trailer\",\"end_ns\":5}\n",
        R"(trace.ndjson:2: trailer has no "lost_events")"},
       {"data after the trailer", with_fork_line(kForkLine) + kForkLine + "\n",

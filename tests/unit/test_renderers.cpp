@@ -429,6 +429,19 @@ TEST_CASE("svg helpers: round time ticks, clipped text runs", "[renderers][svg]"
   CHECK(xml_text("a<b & \"c\" \xEF\xBF\xBE") == "a&lt;b &amp; &quot;c&quot; \\uFFFE");
 }
 
+TEST_CASE("an empty graph, and a process older than the trace, render valid output", "[renderers]") {
+  for (bool with_process : {false, true}) {
+    Graph graph({kOrigin, kObserver, 0});
+    if (with_process) graph.add_pre_existing({42, kOrigin - 5'000'000'000}, 1, "init-ish");
+    graph.finish(at_us(100));
+    CHECK(dot_problem(render(write_dot_report, graph)) == "");
+    CHECK(xml_problem(render(write_svg_report, graph)) == "");
+    Json doc = Json::parse(render(write_perfetto_report, graph));
+    for (const auto& event : doc["traceEvents"])
+      if (event.contains("ts")) CHECK(event["ts"].get<double>() >= 0);
+  }
+}
+
 TEST_CASE("the checkers above catch what they look for", "[renderers]") {
   CHECK(xml_problem("<a><b/></a>") == "");
   CHECK(xml_problem("<a><b></a>") != "");

@@ -22,7 +22,7 @@ struct OutputOptions {
 
 struct TraceOptions {
   OutputOptions output;
-  uint32_t ring_buffer_mb = 8;
+  uint32_t ring_buffer_mb = 2;
   bool verbose = false;
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -154,7 +155,8 @@ class Graph {
   void finish(uint64_t end_ns) { end_ns_ = end_ns; }
   void set_lost_events(uint64_t lost) { lost_events_ = lost; }
 
-  const std::vector<Process>& processes() const { return procs_; }
+  // A deque: growing never copies the processes already recorded.
+  const std::deque<Process>& processes() const { return procs_; }
   const Process* find(ProcKey key) const;
   std::optional<size_t> index_of(ProcKey key) const;
   uint64_t origin_ns() const { return options_.origin_ns; }
@@ -186,7 +188,7 @@ class Graph {
   std::optional<size_t> sigchld_sender(const Event& e, const SignalEvent& sig);
 
   GraphOptions options_;
-  std::vector<Process> procs_;
+  std::deque<Process> procs_;
   std::unordered_map<ProcKey, size_t> by_key_;
   std::unordered_map<uint32_t, std::vector<size_t>> pending_sigchld_;  // by receiving tgid
   std::unordered_map<uint64_t, SignalSender> last_signal_;  // (tgid << 8 | sig) -> sender

@@ -118,6 +118,13 @@ void fields(auto& v, Is<RecordHeader> auto& h) {
   v("observer_comm", h.observer_comm);
   v("root_pid", h.root_pid);
   v("command", h.command);
+  v("pre_existing", h.pre_existing);
+}
+
+void fields(auto& v, Is<PreExistingProcess> auto& p) {
+  v("pid", p.pid);
+  v("parent_pid", p.parent_pid);
+  v("comm", p.comm);
 }
 
 void fields(auto& v, Is<RecordTrailer> auto& t) {
@@ -228,10 +235,20 @@ class LineWriter {
     }
     out_ += ']';
   }
-  void write(const TaskId& task) {
-    // A nested object: its first key takes no comma.
+  void write(const TaskId& task) { write_object(task); }
+  void write(const std::vector<PreExistingProcess>& processes) {
+    out_ += '[';
+    for (size_t i = 0; i < processes.size(); ++i) {
+      if (i) out_ += ',';
+      write_object(processes[i]);
+    }
+    out_ += ']';
+  }
+  template <class Object>
+  void write_object(const Object& object) {
+    // Each field writes `,"key":value`: the first comma becomes the brace.
     size_t open = out_.size();
-    fields(*this, task);
+    fields(*this, object);
     out_[open] = '{';
     out_ += '}';
   }
@@ -384,6 +401,17 @@ class FieldReader {
     fields(nested, out);
   }
 
+  void read(const Json& value, std::string_view key, std::vector<PreExistingProcess>& out) {
+    if (!value.is_array()) wrong_type(key, "an array of {pid, parent_pid, comm}", value);
+    out.clear();
+    for (size_t i = 0; i < value.size(); ++i) {
+      std::string element_key = fmt::format("{}[{}]", key, i);
+      if (!value[i].is_object()) wrong_type(element_key, "an object {pid, parent_pid, comm}", value[i]);
+      FieldReader nested(value[i], what_, where_, fmt::format("{}{}.", prefix_, element_key));
+      fields(nested, out.emplace_back());
+    }
+  }
+
   template <class Enum, size_t N>
   void read_enum(const Json& value, std::string_view key, Enum& out,
                  const std::array<std::pair<std::string_view, Enum>, N>& names) {
@@ -484,6 +512,13 @@ std::optional<Json> parse_json(const std::string& line, std::string* error) {
     *error = parse_error_message(e);
     return std::nullopt;
   }
+}
+
+Graph start_graph(const RecordHeader& header) {
+  Graph graph(graph_options(header));
+  for (const auto& process : header.pre_existing)
+    graph.seed_pre_existing(process.pid, process.parent_pid, process.comm);
+  return graph;
 }
 
 void finish_graph(Graph& graph, const std::optional<RecordTrailer>& trailer, uint64_t last_ns) {
@@ -641,7 +676,7 @@ GraphOptions graph_options(const RecordHeader& header) {
 }
 
 Graph build_graph(const Recording& recording) {
-  Graph graph(graph_options(recording.header));
+  Graph graph = start_graph(recording.header);
   uint64_t last_ns = recording.header.origin_ns;
   for (const auto& event : recording.events) {
     graph.apply(event);
@@ -653,7 +688,7 @@ Graph build_graph(const Recording& recording) {
 
 Replay replay_recording(std::istream& in, std::string_view name) {
   RecordReader reader(in, std::string(name));
-  Replay replay{reader.header(), Graph(graph_options(reader.header())), {}};
+  Replay replay{reader.header(), start_graph(reader.header()), {}};
   uint64_t last_ns = reader.header().origin_ns;
   while (auto event = reader.next()) {
     replay.graph.apply(*event);

@@ -4,7 +4,8 @@
 // Format (format_version 1): one JSON object per line, each ending in '\n'.
 //   {"type":"header","format_version":1,"proclife_version":"0.1.0",
 //    "kernel_release":"6.18.0","boot_id":"…","origin_ns":N,"observer_pid":N,
-//    "observer_comm":"proclife","root_pid":N,"command":["make","-j2"]}
+//    "observer_comm":"proclife","root_pid":N,"command":["make","-j2"],
+//    "pre_existing":[{"pid":N,"parent_pid":N,"comm":"bash"}]}
 //   {"type":"event","kind":"fork","ns":N,"cpu":N,"task":{"tid":N,"tgid":N,"start_ns":N},
 //    …every field of the event body, named as in events.hpp…}
 //   {"type":"trailer","lost_events":N,"end_ns":N}
@@ -12,6 +13,8 @@
 // signal_deliver (SignalEvent::delivered is the kind), clone_return. A TaskId
 // is {"tid","tgid","start_ns"}; the syscall enums are their names ("wait4",
 // "clone3"). Times are absolute kernel CLOCK_MONOTONIC ns, as in the events.
+// pre_existing lists, in order, the processes `attach` found running and
+// seeded the graph with (Graph::seed_pre_existing) before the first event.
 //
 // Strings (comm, filename, argv, the command) are bytes a traced process
 // chose, not necessarily UTF-8, and JSON strings must be. A string that is
@@ -45,6 +48,15 @@ namespace proclife {
 
 inline constexpr int kRecordFormatVersion = 1;
 
+// attach: a process found running before the trace, as the graph was seeded.
+struct PreExistingProcess {
+  uint32_t pid = 0;
+  uint32_t parent_pid = 0;
+  std::string comm;
+
+  bool operator==(const PreExistingProcess&) const = default;
+};
+
 struct RecordHeader {
   int format_version = kRecordFormatVersion;  // what the file says; the writer writes its own
   std::string proclife_version;
@@ -55,6 +67,7 @@ struct RecordHeader {
   std::string observer_comm = "proclife";
   uint32_t root_pid = 0;
   std::vector<std::string> command;
+  std::vector<PreExistingProcess> pre_existing;  // empty for `run`
 
   bool operator==(const RecordHeader&) const = default;
 };
@@ -142,7 +155,8 @@ struct Recording {
 // The whole recording in memory (tests, small files). Throws RecordingError.
 Recording read_recording(std::istream& in, std::string_view name = "recording");
 
-// Replaying: the graph the live trace built. Without a trailer the trace ends
+// Replaying: the graph the live trace built (seeded with the header's
+// pre_existing processes, then every event). Without a trailer the trace ends
 // at the last event seen and its lost-event count is unknown (reported as 0).
 GraphOptions graph_options(const RecordHeader& header);
 Graph build_graph(const Recording& recording);

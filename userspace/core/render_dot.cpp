@@ -2,8 +2,10 @@
 // was not the parent, who adopted the orphans. `dot -Tsvg` renders it.
 #include <fmt/format.h>
 
+#include <optional>
 #include <ostream>
 #include <set>
+#include <vector>
 
 #include "escape.hpp"
 #include "format.hpp"
@@ -59,8 +61,8 @@ std::optional<std::string> reap_line(const Process& process, const Lifetime& lif
   const auto& reap = process.reap;
   if (reap && reap->via == ReapVia::autoreap) return "auto-reaped at exit";
   if (reap)
-    return fmt::format("zombie {}, {} by {}", format_duration(*process.zombie_ns()), reap_via_name(reap->via),
-                       describe_pid(reap->reaper_pid, reap->reaper_comm));
+    return fmt::format("zombie {}, reaped by {} ({})", format_duration(*process.zombie_ns()),
+                       describe_pid(reap->reaper_pid, reap->reaper_comm), reap_via_name(reap->via));
   if (process.exit) return fmt::format("never reaped: zombie for {}", format_duration(life.reap_ns - life.exit_ns));
   return std::nullopt;
 }

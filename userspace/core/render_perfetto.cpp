@@ -3,6 +3,7 @@
 // its wait calls, SIGCHLD instants, and flows fork -> child, exit -> reap.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ostream>
 #include <set>
 
@@ -20,7 +21,7 @@ using Json = nlohmann::ordered_json;
 
 class TraceWriter {
  public:
-  TraceWriter(const Graph& graph) : graph_(graph), end_ns_(trace_end_ns(graph)) {}
+  explicit TraceWriter(const Graph& graph) : graph_(graph), end_ns_(trace_end_ns(graph)) {}
 
   void process(const Process& process, size_t sort_index);
   Json finish(const ReportContext& context);
@@ -110,7 +111,7 @@ void TraceWriter::phases(const Process& process) {
     for (const auto& arg : exec.argv) argv.push_back(printable(arg));
     phase_args["argv"] = std::move(argv);
   }
-  phase_args["exit"] = exit_text(process);
+  phase_args["end"] = process.exit ? exit_text(process) : "still running at the end";
   slice(name, "running", pid, pid, from, life.exit_ns, std::move(phase_args));
   if (!life.exited || (process.reap && process.reap->via == ReapVia::autoreap)) return;
   Json zombie = {{"pid", pid}, {"exit", exit_text(process)}};
@@ -130,7 +131,8 @@ void TraceWriter::waits(const Process& process) {
       metadata("thread_name", pid, call.tid, {{"name", fmt::format("{} thread {}", printable(process.comm), call.tid)}});
     Json args = {{"ret", call.ret}};
     if (call.reaped) args["reaped_pid"] = call.reaped->pid;
-    slice(describe_wait_call(call), "wait", pid, call.tid, call.enter_ns, call.exit_ns, std::move(args));
+    uint64_t enter = std::max(call.enter_ns, graph_.origin_ns());
+    slice(describe_wait_call(call), "wait", pid, call.tid, enter, call.exit_ns, std::move(args));
   }
 }
 

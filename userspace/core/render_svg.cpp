@@ -231,9 +231,9 @@ void SvgWriter::row(size_t row) {
     out_ << fmt::format("<line class=\"gone\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\"/>",
                         std::max(x(life.reap_ns), run_to), mid, kPlotRight, mid);
   if (process.orphaned) {  // a small flag above the bar when its parent died
-    double ox = x(process.orphaned->ns), s = style_.bar * 0.6;
-    out_ << fmt::format("<path class=\"orphaned\" d=\"M{:.1f} {:.1f}l{:.1f} {:.1f}h{:.1f}z\"/>", ox, top,
-                        -s / 2, -s, s);
+    double size = style_.bar * 0.6;
+    out_ << fmt::format("<path class=\"orphaned\" d=\"M{:.1f} {:.1f}l{:.1f} {:.1f}h{:.1f}z\"/>",
+                        x(process.orphaned->ns), top, -size / 2, -size, size);
   }
   out_ << label(process, row) << "</g>\n";
 }
@@ -251,8 +251,7 @@ std::string SvgWriter::label(const Process& process, size_t row) const {
   if (process.exit) runs.push_back({" " + exit_text(process), "dim"});
   if (!process.execs.empty()) runs.push_back({"  " + shell_join(process.execs.back().argv), "argv"});
   return fmt::format("<text class=\"label\" x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"{}\">{}</text>", kLabelLeft + indent,
-                     row_mid(row) + style_.font * 0.35, style_.font,
-                     tspans(runs, max_chars));
+                     row_mid(row) + style_.font * 0.35, style_.font, tspans(runs, max_chars));
 }
 
 // The whole story of the row, shown on hover.
@@ -263,7 +262,8 @@ std::string SvgWriter::tooltip(const Process& process) const {
   text += fmt::format("\n{} at {}", process.pre_existing ? "seen" : clone_kind_name(process),
                       format_offset(graph_.rel(life.start_ns)));
   if (process.fork_parent_pid) text += fmt::format(" by pid {}", process.fork_parent_pid);
-  text += fmt::format("; {} after {}", exit_text(process), format_duration(life.exit_ns - life.start_ns));
+  std::string ran = format_duration(life.exit_ns - life.start_ns);
+  text += process.exit ? fmt::format("; {} after {}", exit_text(process), ran) : "; still running after " + ran;
   if (const auto& reap = process.reap) {
     std::string reaper = describe_pid(reap->reaper_pid, reap->reaper_comm);
     text += reap->via == ReapVia::autoreap

@@ -104,16 +104,21 @@ Json process_json(const Graph& graph, const Process& process) {
   };
 }
 
-}  // namespace
-
-Json json_report(const Graph& graph, const ReportContext& context) {
-  Json processes = Json::array();
-  for (const auto& process : graph.processes()) processes.push_back(process_json(graph, process));
+// The document without its processes, which are streamed into it.
+Json report_frame(const Graph& graph, const ReportContext& context) {
   return {{"schema_version", 1},
           {"command", context.command},
           {"lost_events", graph.lost_events()},
           {"duration_ns", graph.end_ns() > graph.origin_ns() ? graph.end_ns() - graph.origin_ns() : 0},
-          {"processes", std::move(processes)}};
+          {"processes", Json::array()}};
+}
+
+}  // namespace
+
+Json json_report(const Graph& graph, const ReportContext& context) {
+  Json report = report_frame(graph, context);
+  for (const auto& process : graph.processes()) report["processes"].push_back(process_json(graph, process));
+  return report;
 }
 
 std::string dump_json(const Json& doc, int indent) {
@@ -121,8 +126,25 @@ std::string dump_json(const Json& doc, int indent) {
   return doc.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
+// Byte for byte what dump_json(json_report(...), 2) gives, one process at a
+// time: a trace of a hundred thousand processes must not become one DOM.
 void write_json_report(const Graph& graph, const ReportContext& context, std::ostream& out) {
-  out << dump_json(json_report(graph, context), 2) << '\n';
+  const std::string frame = dump_json(report_frame(graph, context), 2);
+  const std::string empty = "\"processes\": []";
+  size_t hole = frame.rfind(empty);
+  out << frame.substr(0, hole) << "\"processes\": [";
+  const char* separator = "\n";
+  for (const auto& process : graph.processes()) {
+    std::string text = dump_json(process_json(graph, process), 2);
+    out << separator << "    ";
+    for (char c : text) {
+      out << c;
+      if (c == '\n') out << "    ";
+    }
+    separator = ",\n";
+  }
+  if (!graph.processes().empty()) out << "\n  ";
+  out << "]" << frame.substr(hole + empty.size()) << '\n';
 }
 
 }  // namespace proclife

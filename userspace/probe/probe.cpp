@@ -2,6 +2,7 @@
 
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
+#include <malloc.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -89,6 +90,8 @@ Probe::Probe(const ProbeOptions& options, RecordHandler handler)
     fail("invalid ring buffer size", -err);
   if (int err = proclife_bpf__load(skel_.get())) fail("the kernel refused to load proclife's eBPF programs", -err);
   if (int err = proclife_bpf__attach(skel_.get())) fail("cannot attach proclife's eBPF programs", -err);
+  // Loading parsed the kernel's BTF (megabytes) and freed it: give it back.
+  malloc_trim(0);
 
   ring_.reset(ring_buffer__new(bpf_map__fd(skel_->maps.events), &Probe::on_record, this, nullptr));
   if (!ring_) fail("cannot set up the ring buffer", errno);

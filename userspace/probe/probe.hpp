@@ -16,7 +16,7 @@ namespace proclife {
 struct ProbeOptions {
   bool trace_all = false;           // the whole host, not one tree
   uint32_t self_pid = 0;            // proclife: its waits for CMD are recorded
-  uint32_t ring_buffer_bytes = 8u << 20;  // power of two, at least a page
+  uint32_t ring_buffer_bytes = 2u << 20;  // power of two, at least a page
   bool verbose = false;             // libbpf's own log on stderr
 };
 
