@@ -466,7 +466,9 @@ static __always_inline int on_clone_return(struct task_struct *task, struct pt_r
 SEC("tp_btf/sys_exit")
 int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u32 nr = BPF_CORE_READ(regs, orig_ax);
+	/* A direct BTF read, not a probe-read helper call: this line runs for
+	 * every syscall of every thread while proclife is attached. */
+	__u32 nr = regs->orig_ax;
 	struct task_struct *task;
 
 	if (nr != NR_WAIT4 && nr != NR_WAITID && nr != NR_CLONE && nr != NR_CLONE3 &&
