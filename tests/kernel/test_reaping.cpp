@@ -115,3 +115,20 @@ TEST_CASE("several children exit while SIGCHLD is pending: one signal, several r
   }
   CHECK(pending == 2);
 }
+
+TEST_CASE("the Python example: the interpreter reaps its worker before it exits", "[vm]") {
+  auto traced = trace({"/usr/bin/python3", std::string(PROCLIFE_SOURCE_DIR) + "/examples/multiprocessing_lifetime.py"});
+  REQUIRE(traced.status == 0);
+  CHECK(traced.stderr_text.find("All done") != std::string::npos);
+  auto pythons = traced.all("python3");
+  REQUIRE(pythons.size() == 2);
+  const auto& interpreter = pythons[0];
+  const auto& worker = pythons[1];
+  CHECK(worker.at("exit").at("code") == 0);
+  CHECK(worker.at("reaper_pid") == interpreter.at("pid"));
+  CHECK(worker.at("reaped_via") == "wait4");
+  CHECK(worker.at("sigchld").at("result") == "ignored");
+  // The interpreter ran past its last line, then waited for the worker.
+  CHECK(interpreter.at("exit").at("ns").get<int64_t>() > worker.at("reap_ns").get<int64_t>());
+  CHECK(interpreter.at("waits").at("blocked_ns").get<int64_t>() > 300'000'000);
+}
