@@ -1,7 +1,15 @@
 // Orphans, leaks, threads, spawn and pid reuse on the real kernel.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
 #include <regex>
+#include <set>
 
 #include "harness.hpp"
 
@@ -207,4 +215,123 @@ TEST_CASE("fail-on: a leak fails the gate with its own status; a clean run passe
   CHECK(clean.status == 0);
   auto failing_cmd = trace({"sh", "-c", "exit 4"}, {"--fail-on", "leaked"});
   CHECK(failing_cmd.status == 4);
+}
+
+TEST_CASE("a core dump: signal and core flag decoded exactly as wait reported them") {
+  auto traced = trace({workload("lifecycle"), "core_dump"});
+  REQUIRE(traced.status == 0);
+  auto child = lifecycle(traced).at(1);
+  CHECK(child.at("exit").at("signal") == 6);
+  CHECK(child.at("exit").at("core_dumped") == (fact(traced, "core_dumped") == 1));
+}
+
+TEST_CASE("attach -p: pre-existing processes, new children, and the end when PID exits") {
+  require_root();
+  pid_t target = fork();
+  REQUIRE(target >= 0);
+  if (target == 0) {
+    execlp("sh", "sh", "-c", "sleep 0.4; sleep 0.3 & wait", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::string report_path = "/tmp/proclife-ktest-attach.json", log;
+  int status = run_capture(
+      {PROCLIFE_BIN, "attach", "-p", std::to_string(target), "--format", "json", "-o", report_path}, log);
+  int target_status = 0;
+  waitpid(target, &target_status, 0);
+  INFO(log);
+  REQUIRE(status == 0);
+  std::ifstream in(report_path);
+  auto report = Json::parse(in);
+  Json root, later;
+  for (const auto& process : report.at("processes")) {
+    if (process.at("pid") == target) root = process;
+    if (process.at("comm") == "sleep" && process.at("pre_existing") == false) later = process;
+  }
+  REQUIRE_FALSE(root.is_null());
+  CHECK(root.at("pre_existing") == true);
+  CHECK_FALSE(root.at("exit").is_null());
+  REQUIRE_FALSE(later.is_null());
+  CHECK(later.at("argv") == Json::array({"sleep", "0.3"}));
+  CHECK(later.at("reaper_pid") == target);
+}
+
+namespace {
+
+// Ids of the loaded BPF programs that are proclife's (named handle_*).
+std::set<std::string> proclife_program_ids() {
+  std::string out;
+  run_capture({"bpftool", "prog", "show"}, out);
+  std::set<std::string> ids;
+  std::regex program("^(\\d+): [a-z_]+ +name handle_", std::regex::multiline);
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), program); it != std::sregex_iterator(); ++it)
+    ids.insert((*it)[1]);
+  return ids;
+}
+
+// Starts `proclife run -- sleep SECONDS` and returns its pid once its
+// programs are loaded, with their ids (those not loaded before it started).
+pid_t start_proclife(const char* seconds, std::set<std::string>& ids) {
+  auto before = proclife_program_ids();
+  pid_t proclife = fork();
+  REQUIRE(proclife >= 0);
+  if (proclife == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 2);
+    execl(PROCLIFE_BIN, PROCLIFE_BIN, "run", "--", "sleep", seconds, static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 200 && ids.size() < 8; ++i) {
+    usleep(10000);
+    for (const auto& id : proclife_program_ids())
+      if (!before.count(id)) ids.insert(id);
+  }
+  REQUIRE(ids.size() >= 8);
+  return proclife;
+}
+
+// The kernel frees a program once its last fd and link are closed, after an
+// RCU grace period: give it a moment before calling it left behind.
+bool any_loaded(const std::set<std::string>& ids) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto now = proclife_program_ids();
+    bool any = false;
+    for (const auto& id : ids) any = any || now.count(id);
+    if (!any) return false;
+    usleep(20000);
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("nothing stays attached after proclife exits, also after Ctrl-C", "[vm]") {
+  require_root();
+  SECTION("CMD exits") {
+    std::set<std::string> ids;
+    pid_t proclife = start_proclife("0.3", ids);
+    int status = 0;
+    waitpid(proclife, &status, 0);
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK_FALSE(any_loaded(ids));
+  }
+  SECTION("Ctrl-C") {
+    std::set<std::string> ids;
+    pid_t proclife = start_proclife("30", ids);
+    kill(proclife, SIGINT);  // forwarded to CMD, which dies of it
+    int status = 0;
+    waitpid(proclife, &status, 0);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 128 + SIGINT);
+    CHECK_FALSE(any_loaded(ids));
+  }
+}
+
+TEST_CASE("not root: one line that says which privileges are needed") {
+  std::string out;
+  int status = run_capture({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PROCLIFE_BIN, "run", "--",
+                            "true"},
+                           out);
+  CHECK(status == 125);
+  CHECK(out.find("needs root") != std::string::npos);
+  CHECK(std::count(out.begin(), out.end(), '\n') == 1);
 }

@@ -11,7 +11,7 @@
 int main(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--named")) {
-		char *hostile_argv[] = { argv[0], "--named", "\x1b[2J\x1b]0;pwned\x07", "a\"b'c\\d\ne",
+		char *hostile_argv[] = { "hostile", "--named", "\x1b[2J\x1b]0;pwned\x07", "a\"b'c\\d\ne",
 					 "\xff\xfe\xc0\xaf", "<svg>&amp;</svg>", NULL };
 		execv("/proc/self/exe", hostile_argv);
 		perror("execv");

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -238,6 +239,32 @@ static int mode_killed(void)
 	return WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM ? 0 : 1;
 }
 
+/* A child that aborts with core dumps allowed, in a scratch directory. */
+static int mode_core_dump(void)
+{
+	char dir[] = "/tmp/lifecycle-core-XXXXXX";
+
+	if (!mkdtemp(dir))
+		return fail("mkdtemp");
+	pid_t child = fork();
+	if (child == 0) {
+		struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+
+		setrlimit(RLIMIT_CORE, &unlimited);
+		if (chdir(dir))
+			_exit(1);
+		abort();
+	}
+	int status;
+	waitpid(child, &status, 0);
+	char cleanup[128];
+	snprintf(cleanup, sizeof(cleanup), "rm -rf %s", dir);
+	if (system(cleanup))
+		return fail("cleanup");
+	printf("core_dumped %d\n", WIFSIGNALED(status) && WCOREDUMP(status) ? 1 : 0);
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -253,6 +280,7 @@ int main(int argc, char **argv)
 		{ "spawn", mode_spawn },
 		{ "pid_reuse", mode_pid_reuse },
 		{ "killed", mode_killed },
+		{ "core_dump", mode_core_dump },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -67,7 +67,11 @@ int attach_command(const AttachCommand& command) {
   } close_pidfd{pidfd};
 
   Session session(command.trace);
-  Graph& graph = session.start_graph({monotonic_ns(), 0, 0});
+  GraphOptions options{monotonic_ns(), 0, 0};
+  Graph& graph = session.start_graph(options);
+  RecordHeader header;
+  header.origin_ns = options.origin_ns;
+  header.command = {fmt::format("attach -p {}", command.pid)};
   // Follow first, then scan: a child forked in between is caught by the
   // second scan, or by its fork event once its parent is followed.
   std::set<uint32_t> followed;
@@ -78,8 +82,11 @@ int attach_command(const AttachCommand& command) {
       if (pid == session.self_pid() || !followed.insert(pid).second) continue;
       session.probe().track(static_cast<pid_t>(pid));
       graph.seed_pre_existing(pid, table[pid].parent_pid, table[pid].comm);
+      header.pre_existing.push_back({pid, table[pid].parent_pid, table[pid].comm});
     }
   }
+  // Nothing is consumed before follow(): the recording misses no event.
+  if (!command.trace.output.record_path.empty()) session.record_to(command.trace.output.record_path, header);
   std::cerr << fmt::format("proclife: attached to {} process{} under pid {}; Ctrl-C stops\n", followed.size(),
                            followed.size() == 1 ? "" : "es", command.pid);
 
@@ -87,7 +94,7 @@ int attach_command(const AttachCommand& command) {
   if (command.duration_s) deadline = monotonic_ns() + static_cast<uint64_t>(*command.duration_s * 1e9);
   session.follow(nullptr, pidfd, deadline);
   session.finish();
-  write_report(graph, ReportContext{{fmt::format("attach -p {}", command.pid)}}, command.trace.output);
+  write_report(graph, ReportContext{header.command}, command.trace.output);
   return 0;
 }
 

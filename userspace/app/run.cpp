@@ -2,14 +2,12 @@
 
 #include <signal.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
-#include <fstream>
 #include <iostream>
 #include <stdexcept>
 
@@ -132,21 +130,11 @@ void kill_leaked(Session& session) {
   settle_reaps(session);
 }
 
-std::string read_first_line(const char* path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
 RecordHeader record_header(const RunCommand& command, const GraphOptions& options) {
   RecordHeader header;
-  header.proclife_version = PROCLIFE_VERSION;
-  utsname uts{};
-  if (uname(&uts) == 0) header.kernel_release = uts.release;
-  header.boot_id = read_first_line("/proc/sys/kernel/random/boot_id");
   header.origin_ns = options.origin_ns;
   header.observer_pid = options.observer_pid;
+  header.observer_comm = options.observer_comm;
   header.root_pid = options.root_pid;
   header.command = command.command;
   return header;
@@ -156,22 +144,12 @@ RecordHeader record_header(const RunCommand& command, const GraphOptions& option
 
 int run_command(const RunCommand& command) {
   Session session(command.trace);
-  std::ofstream record_file;
-  if (!command.trace.output.record_path.empty()) {
-    record_file.open(command.trace.output.record_path, std::ios::binary | std::ios::trunc);
-    if (!record_file) throw std::runtime_error("cannot write the recording to " + command.trace.output.record_path);
-  }
-
   uint64_t origin = monotonic_ns();
   GatedChild child(command.command);
   GraphOptions options{origin, session.self_pid(), static_cast<uint32_t>(child.pid())};
   session.start_graph(options);
-  std::optional<RecordWriter> recorder;
-  if (record_file.is_open()) {
-    recorder.emplace(record_file, record_header(command, options));
-    session.on_event([&recorder](const Event& event) { recorder->write(event); });
-    session.on_batch([&recorder] { recorder->flush(); });
-  }
+  if (!command.trace.output.record_path.empty())
+    session.record_to(command.trace.output.record_path, record_header(command, options));
   session.probe().track(child.pid());
   if (int error = child.release()) {
     std::cerr << "proclife: cannot execute '" << printable(command.command.front()) << "': " << strerror(error)
@@ -184,7 +162,6 @@ int run_command(const RunCommand& command) {
   if (command.kill_leaked) kill_leaked(session);
   session.finish();
   const Graph& graph = session.graph();
-  if (recorder) recorder->finish(graph.lost_events(), graph.end_ns());
   write_report(graph, ReportContext{command.command}, command.trace.output);
   if (graph.lost_events())
     std::cerr << fmt::format("proclife: {} events lost (ring buffer full): try --ring-buffer-mb {}\n",

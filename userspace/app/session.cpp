@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -62,7 +63,7 @@ Session::Session(const TraceOptions& options)
         auto event = decode_record(data, size);
         if (!event || !graph_) return;
         graph_->apply(*event);
-        if (listener_) listener_(*event);
+        if (recorder_) recorder_->write(*event);
       }) {
   watch(epoll_fd_, probe_.ready_fd());
   watch(epoll_fd_, signal_fd_);
@@ -80,7 +81,18 @@ Graph& Session::start_graph(GraphOptions options) {
 
 void Session::consume() {
   probe_.consume();
-  if (batch_listener_) batch_listener_();
+  if (recorder_) recorder_->flush();  // a crash loses at most one batch
+}
+
+void Session::record_to(const std::string& path, RecordHeader header) {
+  record_file_.open(path, std::ios::binary | std::ios::trunc);
+  if (!record_file_) throw std::runtime_error("cannot write the recording to " + path);
+  header.proclife_version = PROCLIFE_VERSION;
+  utsname uts{};
+  if (uname(&uts) == 0) header.kernel_release = uts.release;
+  std::ifstream boot_id("/proc/sys/kernel/random/boot_id");
+  std::getline(boot_id, header.boot_id);
+  recorder_.emplace(record_file_, header);
 }
 
 Session::Woken Session::follow(const std::function<bool()>& done, int watch_fd, std::optional<uint64_t> deadline_ns) {
@@ -116,6 +128,7 @@ void Session::finish() {
   consume();
   graph_->finish(monotonic_ns());
   graph_->set_lost_events(probe_.lost_events());
+  if (recorder_) recorder_->finish(graph_->lost_events(), graph_->end_ns());
 }
 
 }  // namespace proclife

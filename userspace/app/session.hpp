@@ -6,13 +6,16 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "cli.hpp"
 #include "model.hpp"
 #include "probe.hpp"
+#include "record.hpp"
 
 namespace proclife {
 
@@ -38,13 +41,13 @@ class Session {
   // (CLOCK_MONOTONIC ns) passes, or a handled signal arrives.
   Woken follow(const std::function<bool()>& done, int watch_fd, std::optional<uint64_t> deadline_ns);
 
-  // Drains the ring buffer and closes the graph at the current time.
+  // Drains the ring buffer, closes the graph at the current time and ends
+  // the recording.
   void finish();
 
-  // Called with every decoded event, after the graph has it (recording).
-  void on_event(std::function<void(const Event&)> listener) { listener_ = std::move(listener); }
-  // Called after each batch of events (to flush a recording).
-  void on_batch(std::function<void()> listener) { batch_listener_ = std::move(listener); }
+  // Records every event from now on to `path` (NDJSON, see record.hpp); the
+  // header's version, kernel and boot id are filled in here.
+  void record_to(const std::string& path, RecordHeader header);
 
  private:
   void consume();
@@ -53,8 +56,8 @@ class Session {
   int signal_fd_ = -1;
   int epoll_fd_ = -1;
   std::unique_ptr<Graph> graph_;
-  std::function<void(const Event&)> listener_;
-  std::function<void()> batch_listener_;
+  std::ofstream record_file_;
+  std::optional<RecordWriter> recorder_;
   Probe probe_;
 };
 
