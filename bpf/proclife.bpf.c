@@ -80,9 +80,15 @@ struct {
  * children that could not be added to the full `traced` map. */
 __u64 lost_events[PL_EV_KIND_COUNT] = {};
 
+/*
+ * Every task pointer here is BTF-typed (a tp_btf argument or
+ * bpf_get_current_task_btf()), so fields are read directly: CO-RE relocated
+ * like BPF_CORE_READ, without a probe-read helper call per field. These
+ * helpers run in every event.
+ */
 static __always_inline __u64 leader_start_ns(struct task_struct *task)
 {
-	return BPF_CORE_READ(task, group_leader, start_time);
+	return task->group_leader->start_time;
 }
 
 static __always_inline bool is_traced(__u32 tgid, __u64 start_ns)
@@ -123,9 +129,17 @@ static __always_inline void submit(void *e)
 
 static __always_inline void fill_task_id(struct pl_task_id *id, struct task_struct *task)
 {
+	id->tid = task->pid;
+	id->tgid = task->tgid;
+	id->tgid_start_ns = leader_start_ns(task);
+}
+
+/* For tasks reached through probe reads (ancestors walked by pointer). */
+static __always_inline void fill_task_id_probed(struct pl_task_id *id, struct task_struct *task)
+{
 	id->tid = BPF_CORE_READ(task, pid);
 	id->tgid = BPF_CORE_READ(task, tgid);
-	id->tgid_start_ns = leader_start_ns(task);
+	id->tgid_start_ns = BPF_CORE_READ(task, group_leader, start_time);
 }
 
 static __always_inline void fill_header(struct pl_header *hdr, __u32 kind, struct task_struct *task)
@@ -133,8 +147,8 @@ static __always_inline void fill_header(struct pl_header *hdr, __u32 kind, struc
 	hdr->kind = kind;
 	hdr->cpu = bpf_get_smp_processor_id();
 	hdr->ns = bpf_ktime_get_ns();
-	hdr->tid = BPF_CORE_READ(task, pid);
-	hdr->tgid = BPF_CORE_READ(task, tgid);
+	hdr->tid = task->pid;
+	hdr->tgid = task->tgid;
 	hdr->tgid_start_ns = leader_start_ns(task);
 }
 
@@ -154,15 +168,17 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct pl_fork_event *e;
-	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
-	__u32 child_tgid = BPF_CORE_READ(child, tgid);
-	__u64 child_start = BPF_CORE_READ(child, start_time);
+	__u32 parent_tgid = parent->tgid;
+	__u32 child_tgid = child->tgid;
+	__u64 child_start = child->start_time;
 	struct pl_task_id made;
+	__u64 parent_start;
 	__u32 parent_tid;
 
-	if (BPF_CORE_READ(child, flags) & PF_KTHREAD)
+	if (child->flags & PF_KTHREAD)
 		return 0;
-	if (!is_traced(parent_tgid, leader_start_ns(parent)))
+	parent_start = leader_start_ns(parent);
+	if (!is_traced(parent_tgid, parent_start))
 		return 0;
 	/* A new process joins the traced tree here, before it can run. */
 	if (!cfg_trace_all && child_tgid != parent_tgid &&
@@ -172,8 +188,8 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_
 	fill_task_id(&made, child);
 	/* A new thread's group leader is its creator's leader, whose start we
 	 * already hold; a new process is its own leader, possibly not yet linked. */
-	made.tgid_start_ns = child_tgid == parent_tgid ? leader_start_ns(parent) : child_start;
-	parent_tid = BPF_CORE_READ(parent, pid);
+	made.tgid_start_ns = child_tgid == parent_tgid ? parent_start : child_start;
+	parent_tid = parent->pid;
 	bpf_map_update_elem(&last_child, &parent_tid, &made, BPF_ANY);
 
 	e = reserve(PL_EV_FORK, sizeof(*e));
@@ -198,7 +214,7 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	__u64 len;
 	long n;
 
-	if (!is_traced(BPF_CORE_READ(task, tgid), leader_start_ns(task)))
+	if (!is_traced(task->tgid, leader_start_ns(task)))
 		return 0;
 	e = reserve(PL_EV_EXEC, sizeof(*e));
 	if (!e)
@@ -253,7 +269,7 @@ static __always_inline void find_new_reaper(struct task_struct *father, struct p
 			if (BPF_CORE_READ(rpid, level) != level || BPF_CORE_READ(reaper, pid) == 0)
 				break;
 			if (BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper)) {
-				fill_task_id(out, reaper);
+				fill_task_id_probed(out, reaper);
 				return;
 			}
 			reaper = BPF_CORE_READ(reaper, real_parent);
@@ -262,7 +278,7 @@ static __always_inline void find_new_reaper(struct task_struct *father, struct p
 	if (ns) {
 		reaper = BPF_CORE_READ(ns, child_reaper);
 		if (reaper)
-			fill_task_id(out, reaper);
+			fill_task_id_probed(out, reaper);
 	}
 }
 
@@ -283,7 +299,7 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	struct pl_exit_event *e;
 	struct task_struct *parent;
 
-	if (!is_traced(BPF_CORE_READ(task, tgid), leader_start_ns(task)))
+	if (!is_traced(task->tgid, leader_start_ns(task)))
 		return 0;
 	e = reserve(PL_EV_EXIT, sizeof(*e));
 	if (!e)
@@ -303,7 +319,7 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	task_ns_pid(task, &e->ns_pid, &e->ns_level);
 	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
 
-	parent = BPF_CORE_READ(task, real_parent);
+	parent = task->real_parent;
 	fill_task_id(&e->parent, parent);
 	/* do_notify_parent() autoreaps when this is SIG_IGN or has SA_NOCLDWAIT. */
 	e->parent_sigchld_handler = (__u64)BPF_CORE_READ(parent, sighand, action[SIGCHLD - 1].sa.sa_handler);
@@ -342,7 +358,7 @@ int BPF_PROG(handle_sched_process_free, struct task_struct *task)
 
 static __always_inline bool is_traced_or_self(struct task_struct *task)
 {
-	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u32 tgid = task->tgid;
 
 	return (cfg_self_tgid && tgid == cfg_self_tgid) || is_traced(tgid, leader_start_ns(task));
 }
@@ -353,7 +369,7 @@ int BPF_PROG(handle_sched_process_wait, struct pid *target)
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
 	struct pl_wait_enter_event *e;
 	__u64 now = bpf_ktime_get_ns();
-	__u32 tid = BPF_CORE_READ(task, pid);
+	__u32 tid = task->pid;
 
 	if (!is_traced_or_self(task))
 		return 0;
@@ -500,7 +516,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 {
 	struct task_struct *sender = (struct task_struct *)bpf_get_current_task_btf();
 	struct pl_signal_event *e;
-	__u32 target_tgid = BPF_CORE_READ(target, tgid);
+	__u32 target_tgid = target->tgid;
 
 	if (!(cfg_self_tgid && target_tgid == cfg_self_tgid && sig == SIGCHLD) &&
 	    !is_traced(target_tgid, leader_start_ns(target)))
@@ -527,7 +543,7 @@ int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info, struct
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
 	struct pl_signal_event *e;
 
-	if (!is_traced(BPF_CORE_READ(task, tgid), leader_start_ns(task)))
+	if (!is_traced(task->tgid, leader_start_ns(task)))
 		return 0;
 	e = reserve(PL_EV_SIGNAL_DELIVER, sizeof(*e));
 	if (!e)

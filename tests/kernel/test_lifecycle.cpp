@@ -335,3 +335,18 @@ TEST_CASE("not root: one line that says which privileges are needed") {
   CHECK(out.find("needs root") != std::string::npos);
   CHECK(std::count(out.begin(), out.end(), '\n') == 1);
 }
+
+TEST_CASE("a leaked process blocked in wait at the end: where it hangs", "[vm]") {
+  // bash's `wait` blocks in wait4 (dash's polls with WNOHANG around sigsuspend).
+  auto traced = trace({"sh", "-c", "bash -c 'sleep 1 & wait' & sleep 0.3"});
+  REQUIRE(traced.status == 0);
+  const auto& procs = traced.report.at("processes");
+  Json hung;
+  for (const auto& process : procs)
+    if (process.at("comm") == "bash" && process.at("state_at_end") == "running") hung = process;
+  REQUIRE_FALSE(hung.is_null());
+  const auto& waiting = hung.at("waiting_at_end");
+  REQUIRE_FALSE(waiting.is_null());
+  CHECK(waiting.at("tid") == hung.at("pid"));
+  CHECK(waiting.at("since_ns").get<int64_t>() < traced.report.at("duration_ns").get<int64_t>());
+}

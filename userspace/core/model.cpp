@@ -113,12 +113,12 @@ void Graph::apply(const Event& event) {
         else if constexpr (std::is_same_v<Body, ExecEvent>) on_exec(event, body);
         else if constexpr (std::is_same_v<Body, ExitEvent>) on_exit(event, body);
         else if constexpr (std::is_same_v<Body, FreeEvent>) on_free(event);
+        else if constexpr (std::is_same_v<Body, WaitEnterEvent>) on_wait_enter(event, body);
         else if constexpr (std::is_same_v<Body, WaitExitEvent>) on_wait_exit(event, body);
         else if constexpr (std::is_same_v<Body, SignalEvent>) {
           if (body.delivered) on_signal_deliver(event, body);
           else on_signal_generate(event, body);
         }
-        // WaitEnterEvent: the enter time arrives again with the wait's return.
       },
       event.body);
 }
@@ -281,6 +281,12 @@ void Graph::on_free(const Event& e) {
   record_reap(*index, std::move(reap));
 }
 
+void Graph::on_wait_enter(const Event& e, const WaitEnterEvent& wait) {
+  if (options_.observer_pid && e.task.tgid == options_.observer_pid) return;
+  Process& process = at(ensure(e.task.process()));
+  process.open_waits.push_back({e.ns, e.task.tid, wait.target_pid});
+}
+
 void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
   bool by_observer = options_.observer_pid && e.task.tgid == options_.observer_pid;
   std::optional<size_t> waiter;
@@ -308,6 +314,7 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
   }
   if (!waiter) return;
   Process& process = at(*waiter);
+  std::erase_if(process.open_waits, [&](const OpenWait& open) { return open.tid == e.task.tid; });
   process.waits.calls++;
   bool found_nothing = wait.syscall == WaitSyscall::wait4 ? wait.ret == 0 : wait.ret == 0 && wait.info_pid == 0;
   if (wnohang && found_nothing) process.waits.wnohang_polls++;

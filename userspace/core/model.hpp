@@ -93,6 +93,12 @@ struct WaitStats {
   uint64_t blocked_ns = 0;     // time inside calls made without WNOHANG
 };
 
+struct OpenWait {  // a wait call entered and not yet returned
+  uint64_t since_ns = 0;
+  uint32_t tid = 0;
+  int32_t target_pid = 0;  // 0: any child
+};
+
 struct ChildSignal {  // SIGCHLD for a stop or continue
   uint64_t ns = 0;
   int info_code = 0;
@@ -122,6 +128,7 @@ struct Process {
   std::optional<OrphanRecord> orphaned;
   WaitStats waits;
   std::vector<WaitCall> wait_calls;  // the first kMaxWaitCalls
+  std::vector<OpenWait> open_waits;  // at the end: what it hangs in
   std::vector<size_t> children;     // indices of current, unreaped children
   bool freed = false;
   // Kept until the process ends, to compute its wait status as the kernel does.
@@ -176,6 +183,7 @@ class Graph {
   void on_exec(const Event& e, const ExecEvent& exec);
   void on_exit(const Event& e, const ExitEvent& exit);
   void on_free(const Event& e);
+  void on_wait_enter(const Event& e, const WaitEnterEvent& wait);
   void on_wait_exit(const Event& e, const WaitExitEvent& wait);
   void on_signal_generate(const Event& e, const SignalEvent& sig);
   void on_signal_deliver(const Event& e, const SignalEvent& sig);

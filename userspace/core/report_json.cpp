@@ -68,6 +68,14 @@ Json orphan_json(const Graph& graph, const Process& process) {
           {"new_parent_pid", orphan.new_parent.pid ? Json(orphan.new_parent.pid) : Json(nullptr)}};
 }
 
+// A wait call still blocked when the trace ended: where a hang is.
+Json waiting_json(const Graph& graph, const Process& process) {
+  if (process.open_waits.empty() || process.exit) return nullptr;
+  const OpenWait& wait = process.open_waits.front();
+  return {{"since_ns", graph.rel(wait.since_ns)}, {"tid", wait.tid},
+          {"target_pid", wait.target_pid ? Json(wait.target_pid) : Json(nullptr)}};
+}
+
 Json reaped_via_json(const Process& process) {
   if (!process.reap || process.reap->via == ReapVia::released) return nullptr;
   return reap_via_name(process.reap->via);
@@ -99,6 +107,7 @@ Json process_json(const Graph& graph, const Process& process) {
                  {"wnohang_polls", process.waits.wnohang_polls},
                  {"blocked_ns", process.waits.blocked_ns}}},
       {"orphaned", orphan_json(graph, process)},
+      {"waiting_at_end", waiting_json(graph, process)},
       {"state_at_end", end_state_name(process.end_state())},
       {"threads", process.threads},
   };

@@ -26,6 +26,12 @@ std::string short_argv(const Process& process) {
 std::string describe_reap(const Graph& graph, const Process& process) {
   const auto& reap = process.reap;
   if (!reap) {
+    if (!process.exit && !process.open_waits.empty()) {
+      const OpenWait& wait = process.open_waits.front();
+      return fmt::format("still running at the end, blocked in wait for {} since {}",
+                         wait.target_pid ? fmt::format("pid {}", wait.target_pid) : std::string("any child"),
+                         format_offset(graph.rel(wait.since_ns)));
+    }
     if (!process.exit) return "still running at the end";
     return fmt::format("never reaped: a zombie for {} at the end",
                        format_duration(graph.end_ns() > process.exit->ns ? graph.end_ns() - process.exit->ns : 0));

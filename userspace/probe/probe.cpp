@@ -47,8 +47,10 @@ std::string kernel_release() {
 
 [[noreturn]] void fail(const std::string& what, int error) {
   std::string hint;
-  if (error == EPERM || error == EACCES)
+  if ((error == EPERM || error == EACCES) && geteuid() != 0)
     hint = " (proclife needs root: CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)";
+  else if (error == EACCES)
+    hint = " (the kernel's verifier rejected it)";
   else if (error == ENOENT || error == ESRCH)
     hint = " (a tracepoint or kernel type proclife uses is missing from this kernel)";
   throw std::runtime_error(fmt::format("{}{} on kernel {}: {}{}; run with --verbose for libbpf's log", what,
