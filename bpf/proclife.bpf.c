@@ -277,7 +277,9 @@ static __always_inline void find_new_reaper(struct task_struct *father, struct p
 	}
 	if (ns) {
 		reaper = BPF_CORE_READ(ns, child_reaper);
-		if (reaper)
+		/* A dying namespace init takes its children with it
+		 * (zap_pid_ns_processes()): nobody adopts them. */
+		if (reaper && BPF_CORE_READ(reaper, tgid) != BPF_CORE_READ(father, tgid))
 			fill_task_id_probed(out, reaper);
 	}
 }
@@ -310,8 +312,11 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	e->task_flags = BPF_CORE_READ(task, flags);
 	e->signal_flags = BPF_CORE_READ(task, signal, flags);
 	e->group_exit_code = BPF_CORE_READ(task, signal, group_exit_code);
-	e->exit_signal = BPF_CORE_READ(task, exit_signal);
-	e->ptraced = BPF_CORE_READ(task, ptrace) != 0;
+	/* The parent is notified for the group leader (do_notify_parent() on
+	 * it), whichever thread exits last: a leader that called pthread_exit()
+	 * first still decides the signal and whether it is ptraced. */
+	e->exit_signal = task->group_leader->exit_signal;
+	e->ptraced = task->group_leader->ptrace != 0;
 #ifdef PROCLIFE_BROKEN_PROBE
 	if (BPF_CORE_READ((struct task_struct___since_6_4 *)task, mm_cid) == -12345)
 		e->ptraced = 2;

@@ -13,6 +13,14 @@ using namespace proclife::test;
 
 namespace {
 
+// `children` lists every child a process ever had; the reaped ones are done.
+bool no_unreaped_children(const Graph& graph, const Process& parent) {
+  for (size_t child : parent.children)
+    if (!graph.processes()[child].reap) return false;
+  return true;
+}
+
+
 const Process& process(const Graph& graph, Proc p) {
   const Process* found = graph.find(p.key());
   REQUIRE(found != nullptr);
@@ -67,7 +75,7 @@ TEST_CASE("a child reaped by a blocking wait4 records its reaper, zombie time an
   REQUIRE(parent.wait_calls.size() == 1);
   CHECK(parent.wait_calls[0].report == WaitReport::exited);
   CHECK(parent.wait_calls[0].reaped == sleep.key());
-  CHECK(parent.children.empty());  // reaped children are no longer its children
+  CHECK(no_unreaped_children(graph, parent));
 }
 
 TEST_CASE("zombie time starts when SIGCHLD is generated, at exit_notify(), not at the exit event", "[model]") {
@@ -208,7 +216,7 @@ TEST_CASE("a parent with SIGCHLD set to SIG_IGN has its children auto-reaped, ne
   CHECK(autoreaped.reap->reaper == sh.key());
   CHECK(autoreaped.reap->reaper_pid == 4242);
   CHECK(autoreaped.zombie_ns() == 0u);
-  CHECK(process(graph, sh).children.empty());
+  CHECK(no_unreaped_children(graph, process(graph, sh)));
 }
 
 TEST_CASE("a parent whose SIGCHLD handler has SA_NOCLDWAIT has its children auto-reaped", "[model]") {
@@ -334,7 +342,7 @@ TEST_CASE("a child freed with no wait seen is released by its traced parent", "[
   CHECK(released.reap->reaper == sh.key());
   CHECK(released.reap->reaper_pid == 4242);
   CHECK(released.reap->ns == at_us(15'500));
-  CHECK(process(graph, sh).children.empty());
+  CHECK(no_unreaped_children(graph, process(graph, sh)));
 }
 
 TEST_CASE("the free after a seen wait does not change the reap", "[model]") {
@@ -586,4 +594,75 @@ TEST_CASE("the clone flags name how a child was made", "[model]") {
   CHECK(std::string(clone_kind_name(process(graph, spawned))) == "spawn");
   CHECK(std::string(clone_kind_name(process(graph, vforked))) == "vfork");
   CHECK(std::string(clone_kind_name(process(graph, cloned))) == "clone");
+}
+
+TEST_CASE("an attach seed forked between the two /proc scans stays one process") {
+  Graph graph({kOrigin, 0, 0});
+  Scenario scenario;
+  Proc shell{50, at_us(0)};
+  graph.seed_pre_existing(50, 1, "sh");
+  graph.seed_pre_existing(60, 50, "sleep");  // seen by the second scan only
+  Proc child = scenario.fork(shell, 60, 10, "sleep");
+  scenario.exit(child, exited(0), 20, shell);
+  scenario.wait4(shell, -1, 0, 60, exited(0), 15, 21);
+  for (const auto& event : scenario.events) graph.apply(event);
+  size_t sixties = 0;
+  for (const auto& process : graph.processes()) sixties += process.key.pid == 60;
+  CHECK(sixties == 1);
+  const Process* sleeper = graph.find(child.key());
+  REQUIRE(sleeper);
+  CHECK(sleeper->end_state() == EndState::reaped);
+  CHECK_FALSE(sleeper->pre_existing);
+}
+
+TEST_CASE("a signal the kernel generated names no sender process") {
+  Scenario scenario;
+  Proc sh = scenario.root(10);
+  Proc child = scenario.fork(sh, 11, 5);
+  scenario.signal(Proc{7, at_us(0)}, child, 2, 8, "kworker/u4:1");
+  scenario.events.back().body = [&] {
+    auto sig = std::get<SignalEvent>(scenario.events.back().body);
+    sig.info_code = 0x80;  // SI_KERNEL: the terminal's Ctrl-C
+    return EventBody{sig};
+  }();
+  scenario.exit(child, killed(2), 9, sh);
+  Graph graph = scenario.graph(20);
+  const auto& killed_by = graph.find(child.key())->exit->killed_by;
+  REQUIRE(killed_by);
+  CHECK(killed_by->from_kernel);
+}
+
+TEST_CASE("wait(-1) reaping 20,000 children oldest first stays linear") {
+  Scenario scenario;
+  Proc parent = scenario.root(10);
+  std::vector<Proc> children;
+  for (uint32_t i = 0; i < 20000; ++i) children.push_back(scenario.fork(parent, 1000 + i, 1 + i, "child"));
+  for (uint32_t i = 0; i < 20000; ++i) scenario.exit(children[i], exited(0), 30000 + i, parent);
+  for (uint32_t i = 0; i < 20000; ++i) scenario.wait4(parent, -1, 0, 1000 + i, exited(0), 60000 + i, 60000 + i);
+  Graph graph = scenario.graph(90000);
+  size_t reaped = 0;
+  for (const auto& process : graph.processes()) reaped += process.end_state() == EndState::reaped;
+  CHECK(reaped == 20000);
+}
+
+TEST_CASE("CLONE_PARENT: the child belongs to its creator's parent, who reaps it") {
+  Scenario scenario;
+  Proc grandparent = scenario.root(10);
+  Proc creator = scenario.fork(grandparent, 11, 1);
+  Proc child = scenario.fork(creator, 12, 2);
+  CloneReturnEvent ret;
+  ret.child = child.task();
+  ret.flags = 0x8000 | kernel::kSigchld;  // CLONE_PARENT
+  ret.syscall = CloneSyscall::clone;
+  ret.flags_known = true;
+  ret.ret = 12;
+  scenario.events.push_back(Event{at_us(2), 0, creator.task(), ret});
+  scenario.exit(creator, exited(0), 3, grandparent);
+  scenario.exit(child, exited(0), 4, grandparent);
+  scenario.wait4(grandparent, -1, 0, 12, exited(0), 4, 5);
+  Graph graph = scenario.graph(10);
+  const Process* process = graph.find(child.key());
+  CHECK_FALSE(process->orphaned);
+  REQUIRE(process->reap);
+  CHECK(process->reap->reaper_pid == grandparent.pid);
 }

@@ -93,6 +93,7 @@ int attach_command(const AttachCommand& command) {
   std::optional<uint64_t> deadline;
   if (command.duration_s) deadline = monotonic_ns() + static_cast<uint64_t>(*command.duration_s * 1e9);
   session.follow(nullptr, pidfd, deadline);
+  session.settle_reaps();
   session.finish();
   write_report(graph, ReportContext{header.command}, command.trace.output);
   return 0;

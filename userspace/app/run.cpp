@@ -61,10 +61,10 @@ std::string list_processes(const Graph& graph, const std::vector<size_t>& indice
 }
 
 // Follows until CMD exits; returns its status as a shell reports it.
-int follow_cmd(Session& session, pid_t cmd) {
+// `interrupted`: the user pressed Ctrl-C (or sent a signal) meanwhile.
+int follow_cmd(Session& session, pid_t cmd, bool& interrupted) {
   PidFd pidfd(cmd);
   if (pidfd.get() < 0) throw std::runtime_error(std::string("pidfd_open: ") + strerror(errno));
-  bool interrupted = false;
   for (;;) {
     auto woke = session.follow(nullptr, pidfd.get(), std::nullopt);
     if (woke.why == Session::Wake::watched_fd) {
@@ -77,24 +77,13 @@ int follow_cmd(Session& session, pid_t cmd) {
       return 128 + woke.signal;
     }
     interrupted = true;
-    // The terminal already sent Ctrl-C to CMD, which shares our process group.
-    if (!woke.from_terminal) kill(cmd, woke.signal);
+    // The terminal's Ctrl-C already reached CMD if it stayed in our process
+    // group; one that made its own (timeout, some shells) hears it from us.
+    if (!woke.from_terminal || getpgid(cmd) != getpgrp()) kill(cmd, woke.signal);
   }
 }
 
 bool nothing_running(const Graph& graph) { return running_processes(graph).empty(); }
-
-// Orphans are reaped by a reaper proclife does not trace (init); their
-// release is seen an RCU grace period later (sched_process_free).
-void settle_reaps(Session& session) {
-  constexpr uint64_t kSettleNs = 1'000'000'000;
-  auto no_zombies = [&] {
-    for (const auto& process : session.graph().processes())
-      if (process.end_state() == EndState::zombie) return false;
-    return true;
-  };
-  session.follow(no_zombies, -1, monotonic_ns() + kSettleNs);
-}
 
 void wait_for_leaked(Session& session, double limit_s) {
   auto leaked = running_processes(session.graph());
@@ -105,8 +94,7 @@ void wait_for_leaked(Session& session, double limit_s) {
                            list_processes(session.graph(), leaked));
   std::optional<uint64_t> deadline;
   if (limit_s > 0) deadline = monotonic_ns() + static_cast<uint64_t>(limit_s * 1e9);
-  auto woke = session.follow([&] { return nothing_running(session.graph()); }, -1, deadline);
-  if (woke.why == Session::Wake::done) settle_reaps(session);
+  session.follow([&] { return nothing_running(session.graph()); }, -1, deadline);
 }
 
 void signal_all(const Graph& graph, const std::vector<size_t>& indices, int sig) {
@@ -122,12 +110,11 @@ void kill_leaked(Session& session) {
   auto done = [&] { return nothing_running(session.graph()); };
   session.follow(done, -1, monotonic_ns() + kKillGraceNs);
   auto stubborn = running_processes(session.graph());
-  if (stubborn.empty()) return settle_reaps(session);
+  if (stubborn.empty()) return;
   std::cerr << fmt::format("proclife: still running after SIGTERM, sending SIGKILL: {}\n",
                            list_processes(session.graph(), stubborn));
   signal_all(session.graph(), stubborn, SIGKILL);
   session.follow(done, -1, monotonic_ns() + kKillGraceNs);
-  settle_reaps(session);
 }
 
 RecordHeader record_header(const RunCommand& command, const GraphOptions& options) {
@@ -157,9 +144,11 @@ int run_command(const RunCommand& command) {
     return error == ENOENT ? kExitNotFound : kExitCannotExecute;
   }
 
-  int status = follow_cmd(session, child.pid());
-  if (command.wait_leaked_s) wait_for_leaked(session, *command.wait_leaked_s);
+  bool interrupted = false;
+  int status = follow_cmd(session, child.pid(), interrupted);
+  if (command.wait_leaked_s && !interrupted) wait_for_leaked(session, *command.wait_leaked_s);
   if (command.kill_leaked) kill_leaked(session);
+  session.settle_reaps();
   session.finish();
   const Graph& graph = session.graph();
   write_report(graph, ReportContext{command.command}, command.trace.output);

@@ -124,6 +124,16 @@ Session::Woken Session::follow(const std::function<bool()>& done, int watch_fd, 
   }
 }
 
+void Session::settle_reaps() {
+  constexpr uint64_t kSettleNs = 500'000'000;
+  auto settled = [this] {
+    for (const auto& process : graph_->processes())
+      if (process.end_state() == EndState::zombie && !process.parent) return false;
+    return true;
+  };
+  if (!settled()) follow(settled, -1, monotonic_ns() + kSettleNs);
+}
+
 void Session::finish() {
   consume();
   graph_->finish(monotonic_ns());

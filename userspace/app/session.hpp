@@ -41,6 +41,11 @@ class Session {
   // (CLOCK_MONOTONIC ns) passes, or a handled signal arrives.
   Woken follow(const std::function<bool()>& done, int watch_fd, std::optional<uint64_t> deadline_ns);
 
+  // Waits briefly for the release of zombies whose reaper proclife does not
+  // trace (init adopting orphans): sched_process_free comes an RCU grace
+  // period after the reap, and init may take its time.
+  void settle_reaps();
+
   // Drains the ring buffer, closes the graph at the current time and ends
   // the recording.
   void finish();

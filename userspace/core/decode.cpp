@@ -151,7 +151,9 @@ ExitStatus decode_exit_status(uint32_t status) {
 WaitReport classify_wait_report(const WaitExitEvent& wait) {
   if (wait.syscall == WaitSyscall::wait4) {
     if (wait.ret <= 0) return WaitReport::none;
-    if (!wait.status_read) return WaitReport::exited;  // no status pointer: wait4 reaps only exits unless asked
+    // No status pointer: only an exit, unless it also asked for stops and continues.
+    if (!wait.status_read)
+      return (wait.options & (kernel::kWuntraced | kernel::kWcontinued)) ? WaitReport::none : WaitReport::exited;
     if ((wait.status & 0xff) == 0x7f) return WaitReport::stopped;
     if (wait.status == 0xffff) return WaitReport::continued;
     return WaitReport::exited;

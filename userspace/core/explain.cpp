@@ -95,13 +95,15 @@ std::string sigchld_text(const Graph& graph, const Process& child) {
   }
   std::string when = format_offset(graph.rel(sig->generated_ns));
   switch (sig->result) {
-    case 1: return fmt::format("SIGCHLD was generated at {} and discarded (the parent's disposition is the default, ignore)", when);
+    case 1:
+      return fmt::format("SIGCHLD was generated at {} and discarded (the parent left it at its default, ignore, or was exiting itself)", when);
     case 3: return fmt::format("SIGCHLD was generated at {} but the signal queue overflowed", when);
     default: break;
   }
   std::string text = sig->result == 2 ? fmt::format("SIGCHLD was generated at {} while one was already pending (one signal for several children)", when)
                                       : fmt::format("SIGCHLD was generated at {}", when);
-  if (!sig->delivered_ns) return text + " and was still pending at the end";
+  if (!sig->delivered_ns)
+    return text + " and was not seen delivered to a handler (taken with signalfd or sigwait, or still pending)";
   const char* handler = sig->handler == 0 ? "the default action" : sig->handler == kernel::kSigIgn ? "SIG_IGN" : "its handler";
   std::string flags;
   if (sig->sa_flags & kernel::kSaNocldwait) flags += " SA_NOCLDWAIT";

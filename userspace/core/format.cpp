@@ -25,6 +25,10 @@ std::string describe_pid(uint32_t pid, const std::string& comm) {
   return fmt::format("{} ({})", printable(comm), pid);
 }
 
+std::string describe_sender(const SignalSender& sender) {
+  return sender.from_kernel ? std::string("the kernel") : describe_pid(sender.pid, sender.comm);
+}
+
 std::string describe_process(const Process& process) { return describe_pid(process.key.pid, process.comm); }
 
 }  // namespace proclife

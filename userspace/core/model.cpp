@@ -6,19 +6,16 @@
 namespace proclife {
 namespace {
 
-constexpr uint64_t kCloneVm = 0x100, kCloneVfork = 0x4000;
+constexpr uint64_t kCloneVm = 0x100, kCloneVfork = 0x4000, kCloneParent = 0x8000;
+constexpr uint32_t kObserverSlot = UINT32_MAX;
+
+uint64_t child_slot_key(uint32_t parent_slot, uint32_t pid) { return static_cast<uint64_t>(parent_slot) << 32 | pid; }
 
 bool is_exit_report(int info_code) {
   return info_code == kernel::kCldExited || info_code == kernel::kCldKilled || info_code == kernel::kCldDumped;
 }
 
 uint64_t signal_slot(uint32_t tgid, int sig) { return static_cast<uint64_t>(tgid) << 8 | (sig & 0xff); }
-
-void erase_index(std::vector<size_t>& list, size_t index) {
-  // Children are reaped mostly in the order they were made: search from the back.
-  auto it = std::find(list.rbegin(), list.rend(), index);
-  if (it != list.rend()) list.erase(std::next(it).base());
-}
 
 }  // namespace
 
@@ -61,7 +58,7 @@ size_t Graph::add_pre_existing(ProcKey key, uint32_t parent_pid, std::string com
   size_t index = procs_.size();
   procs_.push_back(std::move(process));
   by_key_.emplace(key, index);
-  if (parent_pid != 0 && parent_pid == options_.observer_pid) observer_children_.push_back(index);
+  link_child(index);
   return index;
 }
 
@@ -72,7 +69,7 @@ void Graph::seed_pre_existing(uint32_t pid, uint32_t parent_pid, std::string com
   if (auto parent = seeded_.find(parent_pid); parent != seeded_.end()) {
     at(index).fork_parent = at(parent->second).key;
     at(index).parent = at(index).fork_parent;
-    at(parent->second).children.push_back(index);
+    link_child(index);
   }
   seeded_.emplace(pid, index);
 }
@@ -109,7 +106,7 @@ void Graph::apply(const Event& event) {
       [&](const auto& body) {
         using Body = std::decay_t<decltype(body)>;
         if constexpr (std::is_same_v<Body, ForkEvent>) on_fork(event, body);
-        else if constexpr (std::is_same_v<Body, CloneReturnEvent>) on_clone_return(body);
+        else if constexpr (std::is_same_v<Body, CloneReturnEvent>) on_clone_return(event, body);
         else if constexpr (std::is_same_v<Body, ExecEvent>) on_exec(event, body);
         else if constexpr (std::is_same_v<Body, ExitEvent>) on_exit(event, body);
         else if constexpr (std::is_same_v<Body, FreeEvent>) on_free(event);
@@ -132,6 +129,12 @@ void Graph::on_fork(const Event& e, const ForkEvent& fork) {
   }
   ProcKey key = fork.child.process();
   if (by_key_.count(key)) return;
+  if (auto seeded = adopt_seeded(key)) {
+    // attach: found in /proc by the second scan, forked after the first.
+    at(*seeded).pre_existing = false;
+    at(*seeded).fork_ns = e.ns;
+    return;
+  }
   Process child;
   child.key = key;
   child.ns_pid = fork.child_ns_pid;
@@ -147,15 +150,25 @@ void Graph::on_fork(const Event& e, const ForkEvent& fork) {
   size_t index = procs_.size();
   procs_.push_back(std::move(child));
   by_key_.emplace(key, index);
-  at(parent).children.push_back(index);
+  link_child(index);
 }
 
-void Graph::on_clone_return(const CloneReturnEvent& ret) {
+void Graph::on_clone_return(const Event& e, const CloneReturnEvent& ret) {
   if (ret.child.tid != ret.child.tgid) return;  // a thread
   auto child = index_of(ret.child.process());
   if (!child) return;
-  at(*child).clone.syscall = ret.syscall;
-  if (ret.flags_known) at(*child).clone.flags = ret.flags;
+  Process& process = at(*child);
+  process.clone.syscall = ret.syscall;
+  if (!ret.flags_known) return;
+  process.clone.flags = ret.flags;
+  // CLONE_PARENT (runc's nsexec, for one): the child's parent is its
+  // creator's parent, who gets its SIGCHLD and must reap it.
+  auto creator = index_of(e.task.process());
+  if (!(ret.flags & kCloneParent) || !creator || process.reap) return;
+  unlink_child(*child);
+  process.parent = at(*creator).parent;
+  process.parent_pid = at(*creator).parent_pid;
+  link_child(*child);
 }
 
 void Graph::on_exec(const Event& e, const ExecEvent& exec) {
@@ -198,12 +211,18 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
     auto sender = last_signal_.find(signal_slot(e.task.tgid, *record.status.signal));
     if (sender != last_signal_.end()) record.killed_by = sender->second;
   }
+  // Its pid may be reused: nothing of what it received may outlive it.
+  for (int sig = 1; sig <= 64; ++sig) last_signal_.erase(signal_slot(e.task.tgid, sig));
+  pending_sigchld_.erase(e.task.tgid);
   process.exit = std::move(record);
   process.live_threads = 0;
   process.exit_signal = exit.exit_signal;
   if (process.ns_level == 0 && exit.ns_level > 0) {
+    // Learnt only now (it existed before the trace): its parent's wait will
+    // report this pid.
     process.ns_level = exit.ns_level;
     process.ns_pid = exit.ns_pid;
+    if (auto slot = parent_slot(process)) unreaped_children_[child_slot_key(*slot, process.ns_pid)] = index;
   }
 
   // do_notify_parent(): no zombie when the parent ignores SIGCHLD or set SA_NOCLDWAIT.
@@ -224,43 +243,64 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
 }
 
 void Graph::reparent_children(size_t index, const Event& e, const ExitEvent& exit) {
-  std::vector<size_t> orphans;
-  orphans.swap(at(index).children);
   ProcKey new_parent = exit.new_reaper.process();
-  std::optional<size_t> adopter;
-  if (new_parent.pid) adopter = index_of(new_parent);
-  for (size_t child : orphans) {
+  // No reaper: a pid namespace's init died, and its children die with it.
+  if (!new_parent.pid) return;
+  std::optional<size_t> adopter = index_of(new_parent);
+  std::vector<size_t> children;
+  children.swap(at(index).children);
+  for (size_t child : children) {
     Process& orphan = at(child);
+    if (orphan.reap || orphan.parent != at(index).key) continue;
+    unlink_child(child);
     orphan.orphaned = OrphanRecord{e.ns, at(index).key, new_parent, adopter ? at(*adopter).comm : std::string()};
     orphan.parent = adopter ? std::optional(new_parent) : std::nullopt;
     orphan.parent_pid = new_parent.pid;
-    if (adopter) at(*adopter).children.push_back(child);
+    link_child(child);
   }
 }
 
-std::vector<size_t>& Graph::children_of(std::optional<size_t> parent) {
-  return parent ? at(*parent).children : observer_children_;
+std::optional<uint32_t> Graph::parent_slot(const Process& process) const {
+  if (process.parent) {
+    auto parent = index_of(*process.parent);
+    return parent ? std::optional(static_cast<uint32_t>(*parent)) : std::nullopt;
+  }
+  if (options_.observer_pid && process.parent_pid == options_.observer_pid) return kObserverSlot;
+  return std::nullopt;
+}
+
+void Graph::link_child(size_t child) {
+  const Process& process = at(child);
+  auto slot = parent_slot(process);
+  if (!slot) return;
+  if (*slot != kObserverSlot) at(*slot).children.push_back(child);
+  // wait4 and waitid report pids as the caller's namespace sees them.
+  unreaped_children_[child_slot_key(*slot, process.key.pid)] = child;
+  if (process.ns_pid != process.key.pid) unreaped_children_[child_slot_key(*slot, process.ns_pid)] = child;
+}
+
+void Graph::unlink_child(size_t child) {
+  const Process& process = at(child);
+  auto slot = parent_slot(process);
+  if (!slot) return;
+  for (uint32_t pid : {process.key.pid, process.ns_pid}) {
+    auto it = unreaped_children_.find(child_slot_key(*slot, pid));
+    if (it != unreaped_children_.end() && it->second == child) unreaped_children_.erase(it);
+  }
 }
 
 std::optional<size_t> Graph::match_child(std::optional<size_t> parent, uint32_t pid) const {
-  const auto& children = parent ? procs_[*parent].children : observer_children_;
-  uint32_t parent_level = parent ? procs_[*parent].ns_level : 0;
-  for (auto it = children.rbegin(); it != children.rend(); ++it) {
-    const Process& child = procs_[*it];
-    // wait4 and waitid report pids as the caller's namespace sees them.
-    uint32_t seen = child.ns_level == parent_level ? child.ns_pid : child.key.pid;
-    if (seen == pid || child.key.pid == pid) return *it;
-  }
-  return std::nullopt;
+  uint32_t slot = parent ? static_cast<uint32_t>(*parent) : kObserverSlot;
+  auto it = unreaped_children_.find(child_slot_key(slot, pid));
+  if (it == unreaped_children_.end()) return std::nullopt;
+  return it->second;
 }
 
 void Graph::record_reap(size_t child, ReapRecord reap) {
   Process& process = at(child);
   if (process.reap) return;
+  unlink_child(child);
   process.reap = std::move(reap);
-  std::optional<size_t> parent;
-  if (process.parent) parent = index_of(*process.parent);
-  erase_index(children_of(parent), child);
 }
 
 void Graph::on_free(const Event& e) {
@@ -335,7 +375,8 @@ std::optional<size_t> Graph::sigchld_sender(const Event& e, const SignalEvent& s
 
 void Graph::on_signal_generate(const Event& e, const SignalEvent& sig) {
   if (sig.sig != kernel::kSigchld) {
-    last_signal_[signal_slot(sig.target.tgid, sig.sig)] = SignalSender{e.task.tgid, e.task.tid, sig.comm, e.ns};
+    last_signal_[signal_slot(sig.target.tgid, sig.sig)] =
+        SignalSender{e.task.tgid, e.task.tid, sig.comm, e.ns, sig.info_code > 0};
     return;
   }
   auto child = sigchld_sender(e, sig);

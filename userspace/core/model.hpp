@@ -36,6 +36,9 @@ struct SignalSender {
   uint32_t tid = 0;
   std::string comm;
   uint64_t ns = 0;
+  // si_code > 0: the kernel sent it (a fault, the terminal, the OOM killer,
+  // a timer), whatever task happened to be running then.
+  bool from_kernel = false;
 };
 
 struct ExitRecord {
@@ -129,7 +132,7 @@ struct Process {
   WaitStats waits;
   std::vector<WaitCall> wait_calls;  // the first kMaxWaitCalls
   std::vector<OpenWait> open_waits;  // at the end: what it hangs in
-  std::vector<size_t> children;     // indices of current, unreaped children
+  std::vector<size_t> children;     // indices of everything it was parent of (skip the reaped)
   bool freed = false;
   // Kept until the process ends, to compute its wait status as the kernel does.
   std::optional<uint32_t> leader_exit_code;
@@ -179,7 +182,7 @@ class Graph {
   Process& at(size_t index) { return procs_[index]; }
 
   void on_fork(const Event& e, const ForkEvent& fork);
-  void on_clone_return(const CloneReturnEvent& ret);
+  void on_clone_return(const Event& e, const CloneReturnEvent& ret);
   void on_exec(const Event& e, const ExecEvent& exec);
   void on_exit(const Event& e, const ExitEvent& exit);
   void on_free(const Event& e);
@@ -190,8 +193,12 @@ class Graph {
 
   void end_process(size_t index, const Event& e, const ExitEvent& exit);
   void reparent_children(size_t index, const Event& e, const ExitEvent& exit);
+  // Unreaped children by the pid their parent's wait reports (host or
+  // namespace pid); parent nullopt is proclife, the observer.
   std::optional<size_t> match_child(std::optional<size_t> parent, uint32_t pid) const;
-  std::vector<size_t>& children_of(std::optional<size_t> parent);
+  std::optional<uint32_t> parent_slot(const Process& process) const;
+  void link_child(size_t child);
+  void unlink_child(size_t child);
   void record_reap(size_t child, ReapRecord reap);
   std::optional<size_t> sigchld_sender(const Event& e, const SignalEvent& sig);
 
@@ -200,7 +207,7 @@ class Graph {
   std::unordered_map<ProcKey, size_t> by_key_;
   std::unordered_map<uint32_t, std::vector<size_t>> pending_sigchld_;  // by receiving tgid
   std::unordered_map<uint64_t, SignalSender> last_signal_;  // (tgid << 8 | sig) -> sender
-  std::vector<size_t> observer_children_;
+  std::unordered_map<uint64_t, size_t> unreaped_children_;  // (parent slot << 32 | pid) -> index
   std::unordered_map<uint32_t, size_t> seeded_;  // pid -> index, start time still unknown
   uint64_t end_ns_ = 0;
   uint64_t lost_events_ = 0;

@@ -77,7 +77,7 @@ std::string node_label(const Graph& graph, const Process& process, uint64_t end_
     lines.push_back("still running after " + ran);
   } else {
     std::string status = exit_text(process);
-    if (const auto& killer = process.exit->killed_by) status += " from " + describe_pid(killer->pid, killer->comm);
+    if (const auto& killer = process.exit->killed_by) status += " from " + describe_sender(*killer);
     lines.push_back(status + ", ran " + ran);
   }
   if (auto reap = reap_line(process, life)) lines.push_back(*reap);

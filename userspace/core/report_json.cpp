@@ -24,6 +24,14 @@ Json clone_json(const Process& process) {
   return clone;
 }
 
+// A signal the kernel generated ran in whatever task was current: no sender pid then.
+Json killed_by_json(const Graph& graph, const SignalSender& sender) {
+  if (sender.from_kernel) return {{"source", "kernel"}, {"pid", nullptr}, {"tid", nullptr}, {"comm", nullptr},
+                                  {"ns", graph.rel(sender.ns)}};
+  return {{"source", "process"}, {"pid", sender.pid}, {"tid", sender.tid}, {"comm", sender.comm},
+          {"ns", graph.rel(sender.ns)}};
+}
+
 Json exit_json(const Graph& graph, const Process& process) {
   if (!process.exit) return nullptr;
   const ExitRecord& exit = *process.exit;
@@ -35,8 +43,7 @@ Json exit_json(const Graph& graph, const Process& process) {
               {"last_tid", exit.last_tid},
               {"exit_group_tid", exit.exit_group_tid ? Json(*exit.exit_group_tid) : Json(nullptr)}};
   if (exit.killed_by)
-    out["killed_by"] = {{"pid", exit.killed_by->pid}, {"tid", exit.killed_by->tid},
-                        {"comm", exit.killed_by->comm}, {"ns", graph.rel(exit.killed_by->ns)}};
+    out["killed_by"] = killed_by_json(graph, *exit.killed_by);
   else
     out["killed_by"] = nullptr;
   return out;

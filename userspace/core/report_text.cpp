@@ -29,7 +29,7 @@ std::string describe_reap(const Graph& graph, const Process& process) {
     if (!process.exit && !process.open_waits.empty()) {
       const OpenWait& wait = process.open_waits.front();
       return fmt::format("still running at the end, blocked in wait for {} since {}",
-                         wait.target_pid ? fmt::format("pid {}", wait.target_pid) : std::string("any child"),
+                         wait.target_pid ? fmt::format("id {}", wait.target_pid) : std::string("any child"),
                          format_offset(graph.rel(wait.since_ns)));
     }
     if (!process.exit) return "still running at the end";
@@ -40,7 +40,9 @@ std::string describe_reap(const Graph& graph, const Process& process) {
   const Process* traced_reaper = reap->reaper ? graph.find(*reap->reaper) : nullptr;
   std::string reaper = describe_pid(reap->reaper_pid, traced_reaper ? traced_reaper->comm : reap->reaper_comm);
   switch (reap->via) {
-    case ReapVia::autoreap: return fmt::format("auto-reaped at exit (parent {} ignores SIGCHLD)", reaper);
+    case ReapVia::autoreap:
+      return fmt::format("auto-reaped at exit (parent {} {})", reaper,
+                         reap->parent_ignores_sigchld ? "ignores SIGCHLD" : "set SA_NOCLDWAIT");
     case ReapVia::released:
       return fmt::format("released by {} within {} (its wait was not traced)", reaper,
                          format_duration(*process.zombie_ns()));
@@ -60,7 +62,7 @@ std::string describe_line(const Graph& graph, const Process& process) {
     if (start) line += fmt::format(", ran {}", format_duration(process.exit->ns - start));
     line += ", " + describe_exit(process.exit->status);
     if (const auto& killer = process.exit->killed_by)
-      line += fmt::format(" from {}", describe_pid(killer->pid, killer->comm));
+      line += " from " + describe_sender(*killer);
   }
   line += ", " + describe_reap(graph, process);
   if (const auto& orphan = process.orphaned)
