@@ -26,6 +26,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Stable uapi/kernel constants; vmlinux.h carries types, not #defines. */
 #define PF_KTHREAD 0x00200000
+#define PF_SIGNALED 0x00000400
+#define SIGNAL_GROUP_EXIT 0x00000004
 #define SIGCHLD 17
 #define CLONE_VM 0x00000100
 #define CLONE_VFORK 0x00004000
@@ -198,8 +200,8 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_
 	fill_header(&e->hdr, PL_EV_FORK, parent);
 	e->child = made;
 	task_ns_pid(child, &e->child_ns_pid, &e->child_ns_level);
-	e->child_exit_signal = BPF_CORE_READ(child, exit_signal);
-	e->shares_mm = BPF_CORE_READ(child, mm) == BPF_CORE_READ(parent, mm);
+	e->child_exit_signal = child->exit_signal;
+	e->shares_mm = child->mm == parent->mm;
 	BPF_CORE_READ_STR_INTO(&e->comm, child, comm);
 	submit(e);
 	return 0;
@@ -298,25 +300,36 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 {
 	/* Only the leading argument: 6.16 added group_dead, 6.1 lacks it, and
 	 * signal->live (decremented by do_exit() before this point) says the same. */
-	struct pl_exit_event *e;
+	struct signal_struct *signal = task->signal;
+	struct task_struct *leader = task->group_leader;
 	struct task_struct *parent;
+	struct pl_exit_event *e;
+	bool group_dead, leader_exits, calls_exit_group;
 
-	if (!is_traced(task->tgid, leader_start_ns(task)))
+	if (!is_traced(task->tgid, leader->start_time))
+		return 0;
+	group_dead = signal->live.counter == 0;
+	leader_exits = task->pid == task->tgid;
+	/* do_group_exit() sets SIGNAL_GROUP_EXIT for its caller; every thread it
+	 * zaps dies through get_signal(), which marks it PF_SIGNALED. */
+	calls_exit_group = (signal->flags & SIGNAL_GROUP_EXIT) && !(task->flags & PF_SIGNALED);
+	/* Any other thread's exit (pthread_exit()) changes nothing we report. */
+	if (!group_dead && !leader_exits && !calls_exit_group)
 		return 0;
 	e = reserve(PL_EV_EXIT, sizeof(*e));
 	if (!e)
 		return 0;
 	fill_header(&e->hdr, PL_EV_EXIT, task);
-	e->exit_code = BPF_CORE_READ(task, exit_code);
-	e->group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
-	e->task_flags = BPF_CORE_READ(task, flags);
-	e->signal_flags = BPF_CORE_READ(task, signal, flags);
-	e->group_exit_code = BPF_CORE_READ(task, signal, group_exit_code);
+	e->exit_code = task->exit_code;
+	e->group_dead = group_dead;
+	e->task_flags = task->flags;
+	e->signal_flags = signal->flags;
+	e->group_exit_code = signal->group_exit_code;
 	/* The parent is notified for the group leader (do_notify_parent() on
 	 * it), whichever thread exits last: a leader that called pthread_exit()
 	 * first still decides the signal and whether it is ptraced. */
-	e->exit_signal = task->group_leader->exit_signal;
-	e->ptraced = task->group_leader->ptrace != 0;
+	e->exit_signal = leader->exit_signal;
+	e->ptraced = leader->ptrace != 0;
 #ifdef PROCLIFE_BROKEN_PROBE
 	if (BPF_CORE_READ((struct task_struct___since_6_4 *)task, mm_cid) == -12345)
 		e->ptraced = 2;
@@ -327,10 +340,10 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	parent = task->real_parent;
 	fill_task_id(&e->parent, parent);
 	/* do_notify_parent() autoreaps when this is SIG_IGN or has SA_NOCLDWAIT. */
-	e->parent_sigchld_handler = (__u64)BPF_CORE_READ(parent, sighand, action[SIGCHLD - 1].sa.sa_handler);
-	e->parent_sigchld_flags = BPF_CORE_READ(parent, sighand, action[SIGCHLD - 1].sa.sa_flags);
+	e->parent_sigchld_handler = (__u64)parent->sighand->action[SIGCHLD - 1].sa.sa_handler;
+	e->parent_sigchld_flags = parent->sighand->action[SIGCHLD - 1].sa.sa_flags;
 	__builtin_memset(&e->new_reaper, 0, sizeof(e->new_reaper));
-	if (e->group_dead)
+	if (group_dead)
 		find_new_reaper(task, &e->new_reaper);
 	submit(e);
 	return 0;
@@ -510,9 +523,9 @@ static __always_inline void read_siginfo(struct pl_signal_event *e, struct kerne
 		e->info_status = 0;
 		return;
 	}
-	e->info_code = BPF_CORE_READ(info, si_code);
-	e->info_pid = BPF_CORE_READ(info, _sifields._sigchld._pid);
-	e->info_status = BPF_CORE_READ(info, _sifields._sigchld._status);
+	e->info_code = info->si_code;
+	e->info_pid = info->_sifields._sigchld._pid;
+	e->info_status = info->_sifields._sigchld._status;
 }
 
 SEC("tp_btf/signal_generate")
@@ -558,8 +571,8 @@ int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info, struct
 	e->sig = sig;
 	e->group = 0;
 	e->result = 0;
-	e->sa_handler = (__u64)BPF_CORE_READ(ka, sa.sa_handler);
-	e->sa_flags = BPF_CORE_READ(ka, sa.sa_flags);
+	e->sa_handler = (__u64)ka->sa.sa_handler;
+	e->sa_flags = ka->sa.sa_flags;
 	read_siginfo(e, info);
 	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
 	submit(e);

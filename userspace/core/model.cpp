@@ -124,7 +124,6 @@ void Graph::on_fork(const Event& e, const ForkEvent& fork) {
   size_t parent = ensure(e.task.process());
   if (fork.child.tgid == e.task.tgid) {
     at(parent).threads++;
-    at(parent).live_threads++;
     return;
   }
   ProcKey key = fork.child.process();
@@ -175,8 +174,6 @@ void Graph::on_exec(const Event& e, const ExecEvent& exec) {
   Process& process = at(ensure(e.task.process()));
   process.execs.push_back({e.ns, exec.old_tid, exec.filename, exec.argv, exec.argv_truncated});
   process.comm = exec.comm;
-  // de_thread() has killed every other thread by now.
-  process.live_threads = 1;
 }
 
 void Graph::on_exit(const Event& e, const ExitEvent& exit) {
@@ -191,10 +188,9 @@ void Graph::on_exit(const Event& e, const ExitEvent& exit) {
   if ((exit.signal_flags & kernel::kSignalGroupExit) && !(exit.task_flags & kernel::kPfSignaled) &&
       !process.exit_group_tid)
     process.exit_group_tid = e.task.tid;
-  if (!exit.group_dead) {
-    if (process.live_threads > 1) process.live_threads--;
-    return;
-  }
+  // The probe reports a thread's exit only when it matters here: the leader,
+  // the exit_group() caller, the last thread.
+  if (!exit.group_dead) return;
   if (process.exit) return;  // two threads raced to see signal->live reach 0
   end_process(index, e, exit);
 }
@@ -215,7 +211,6 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
   for (int sig = 1; sig <= 64; ++sig) last_signal_.erase(signal_slot(e.task.tgid, sig));
   pending_sigchld_.erase(e.task.tgid);
   process.exit = std::move(record);
-  process.live_threads = 0;
   process.exit_signal = exit.exit_signal;
   if (process.ns_level == 0 && exit.ns_level > 0) {
     // Learnt only now (it existed before the trace): its parent's wait will

@@ -123,7 +123,6 @@ struct Process {
   std::string comm;
   std::vector<ExecRecord> execs;
   uint32_t threads = 1;  // ever, the leader included
-  uint32_t live_threads = 1;
   std::optional<ExitRecord> exit;
   std::optional<SigchldRecord> sigchld;
   std::vector<ChildSignal> stop_signals;

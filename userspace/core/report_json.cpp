@@ -1,15 +1,11 @@
 #include <ostream>
+#include <sstream>
 
+#include "json_writer.hpp"
 #include "report.hpp"
 
 namespace proclife {
 namespace {
-
-using Json = nlohmann::ordered_json;
-
-Json nullable_ns(const Graph& graph, const std::optional<uint64_t>& ns) {
-  return ns ? Json(graph.rel(*ns)) : Json(nullptr);
-}
 
 const char* handler_name(uint64_t handler) {
   if (handler == 0) return "default";
@@ -17,150 +13,187 @@ const char* handler_name(uint64_t handler) {
   return "handler";
 }
 
-Json clone_json(const Process& process) {
-  Json clone = {{"kind", clone_kind_name(process)}};
-  clone["syscall"] = process.clone.syscall ? Json(clone_syscall_name(*process.clone.syscall)) : Json(nullptr);
-  clone["flags"] = process.clone.flags;
-  return clone;
+// Nanoseconds since the trace started, or null.
+std::optional<int64_t> rel(const Graph& graph, const std::optional<uint64_t>& ns) {
+  return ns ? std::optional(graph.rel(*ns)) : std::nullopt;
+}
+
+void write_clone(JsonWriter& json, const Process& process) {
+  json.begin_object();
+  json.key("kind").value(clone_kind_name(process));
+  json.key("syscall");
+  if (process.clone.syscall) json.value(clone_syscall_name(*process.clone.syscall));
+  else json.null();
+  json.key("flags").value(process.clone.flags);
+  json.end_object();
 }
 
 // A signal the kernel generated ran in whatever task was current: no sender pid then.
-Json killed_by_json(const Graph& graph, const SignalSender& sender) {
-  if (sender.from_kernel) return {{"source", "kernel"}, {"pid", nullptr}, {"tid", nullptr}, {"comm", nullptr},
-                                  {"ns", graph.rel(sender.ns)}};
-  return {{"source", "process"}, {"pid", sender.pid}, {"tid", sender.tid}, {"comm", sender.comm},
-          {"ns", graph.rel(sender.ns)}};
+void write_killed_by(JsonWriter& json, const Graph& graph, const SignalSender& sender) {
+  json.begin_object();
+  json.key("source").value(sender.from_kernel ? "kernel" : "process");
+  if (sender.from_kernel) {
+    json.key("pid").null().key("tid").null().key("comm").null();
+  } else {
+    json.key("pid").value(sender.pid).key("tid").value(sender.tid).key("comm").value(sender.comm);
+  }
+  json.key("ns").value(graph.rel(sender.ns));
+  json.end_object();
 }
 
-Json exit_json(const Graph& graph, const Process& process) {
-  if (!process.exit) return nullptr;
+void write_exit(JsonWriter& json, const Graph& graph, const Process& process) {
+  if (!process.exit) {
+    json.null();
+    return;
+  }
   const ExitRecord& exit = *process.exit;
-  Json out = {{"ns", graph.rel(exit.ns)},
-              {"code", exit.status.code},
-              {"signal", exit.status.signal ? Json(*exit.status.signal) : Json(nullptr)},
-              {"core_dumped", exit.status.core_dumped},
-              {"raw_status", exit.raw_status},
-              {"last_tid", exit.last_tid},
-              {"exit_group_tid", exit.exit_group_tid ? Json(*exit.exit_group_tid) : Json(nullptr)}};
-  if (exit.killed_by)
-    out["killed_by"] = killed_by_json(graph, *exit.killed_by);
-  else
-    out["killed_by"] = nullptr;
-  return out;
+  json.begin_object();
+  json.key("ns").value(graph.rel(exit.ns));
+  json.key("code").value(exit.status.code);
+  json.key("signal").value(exit.status.signal);
+  json.key("core_dumped").value(exit.status.core_dumped);
+  json.key("raw_status").value(exit.raw_status);
+  json.key("last_tid").value(exit.last_tid);
+  json.key("exit_group_tid").value(exit.exit_group_tid);
+  json.key("killed_by");
+  if (exit.killed_by) write_killed_by(json, graph, *exit.killed_by);
+  else json.null();
+  json.end_object();
 }
 
-Json sigchld_json(const Graph& graph, const Process& process) {
-  if (!process.sigchld) return nullptr;
+void write_sigchld(JsonWriter& json, const Graph& graph, const Process& process) {
+  if (!process.sigchld) {
+    json.null();
+    return;
+  }
   const SigchldRecord& sig = *process.sigchld;
-  return {{"generated_ns", graph.rel(sig.generated_ns)},
-          {"result", sigchld_result_name(sig.result)},
-          {"delivered_ns", nullable_ns(graph, sig.delivered_ns)},
-          {"handler", sig.delivered_ns ? Json(handler_name(sig.handler)) : Json(nullptr)},
-          {"sa_flags", sig.delivered_ns ? Json(sig.sa_flags) : Json(nullptr)}};
+  bool delivered = sig.delivered_ns.has_value();
+  json.begin_object();
+  json.key("generated_ns").value(graph.rel(sig.generated_ns));
+  json.key("result").value(sigchld_result_name(sig.result));
+  json.key("delivered_ns").value(rel(graph, sig.delivered_ns));
+  json.key("handler");
+  if (delivered) json.value(handler_name(sig.handler));
+  else json.null();
+  json.key("sa_flags").value(delivered ? std::optional(sig.sa_flags) : std::nullopt);
+  json.end_object();
 }
 
-Json execs_json(const Graph& graph, const Process& process) {
-  Json execs = Json::array();
-  for (const auto& exec : process.execs)
-    execs.push_back({{"ns", graph.rel(exec.ns)}, {"tid", exec.tid}, {"filename", exec.filename},
-                     {"argv", exec.argv}, {"argv_truncated", exec.argv_truncated}});
-  return execs;
+void write_execs(JsonWriter& json, const Graph& graph, const Process& process) {
+  json.begin_array();
+  for (const auto& exec : process.execs) {
+    json.begin_object();
+    json.key("ns").value(graph.rel(exec.ns));
+    json.key("tid").value(exec.tid);
+    json.key("filename").value(exec.filename);
+    json.key("argv").value(exec.argv);
+    json.key("argv_truncated").value(exec.argv_truncated);
+    json.end_object();
+  }
+  json.end_array();
 }
 
-Json orphan_json(const Graph& graph, const Process& process) {
-  if (!process.orphaned) return nullptr;
+void write_orphaned(JsonWriter& json, const Graph& graph, const Process& process) {
+  if (!process.orphaned) {
+    json.null();
+    return;
+  }
   const OrphanRecord& orphan = *process.orphaned;
-  return {{"ns", graph.rel(orphan.ns)},
-          {"old_parent_pid", orphan.old_parent.pid},
-          {"new_parent_pid", orphan.new_parent.pid ? Json(orphan.new_parent.pid) : Json(nullptr)}};
+  json.begin_object();
+  json.key("ns").value(graph.rel(orphan.ns));
+  json.key("old_parent_pid").value(orphan.old_parent.pid);
+  json.key("new_parent_pid").value(orphan.new_parent.pid ? std::optional(orphan.new_parent.pid) : std::nullopt);
+  json.end_object();
 }
 
 // A wait call still blocked when the trace ended: where a hang is.
-Json waiting_json(const Graph& graph, const Process& process) {
-  if (process.open_waits.empty() || process.exit) return nullptr;
+void write_waiting(JsonWriter& json, const Graph& graph, const Process& process) {
+  if (process.open_waits.empty() || process.exit) {
+    json.null();
+    return;
+  }
   const OpenWait& wait = process.open_waits.front();
-  return {{"since_ns", graph.rel(wait.since_ns)}, {"tid", wait.tid},
-          {"target_pid", wait.target_pid ? Json(wait.target_pid) : Json(nullptr)}};
+  json.begin_object();
+  json.key("since_ns").value(graph.rel(wait.since_ns));
+  json.key("tid").value(wait.tid);
+  json.key("target_pid").value(wait.target_pid ? std::optional(wait.target_pid) : std::nullopt);
+  json.end_object();
 }
 
-Json reaped_via_json(const Process& process) {
-  if (!process.reap || process.reap->via == ReapVia::released) return nullptr;
-  return reap_via_name(process.reap->via);
-}
-
-Json process_json(const Graph& graph, const Process& process) {
-  const ExecRecord* last_exec = process.execs.empty() ? nullptr : &process.execs.back();
+void write_process(JsonWriter& json, const Graph& graph, const Process& process) {
   const auto& reap = process.reap;
-  auto zombie = process.zombie_ns();
-  return {
-      {"pid", process.key.pid},
-      {"ns_pid", process.ns_pid},
-      {"start_ns", process.key.start_ns ? Json(graph.rel(process.key.start_ns)) : Json(nullptr)},
-      {"parent_pid", process.fork_parent_pid ? Json(process.fork_parent_pid) : Json(nullptr)},
-      {"comm", process.comm},
-      {"argv", last_exec ? Json(last_exec->argv) : Json::array()},
-      {"pre_existing", process.pre_existing},
-      {"fork_ns", nullable_ns(graph, process.fork_ns)},
-      {"clone", clone_json(process)},
-      {"execs", execs_json(graph, process)},
-      {"exit", exit_json(graph, process)},
-      {"reaper_pid", reap && reap->reaper_pid ? Json(reap->reaper_pid) : Json(nullptr)},
-      {"reap_ns", reap ? Json(graph.rel(reap->ns)) : Json(nullptr)},
-      {"reap_time_exact", reap ? Json(reap->via != ReapVia::released) : Json(nullptr)},
-      {"zombie_ns", zombie ? Json(*zombie) : Json(nullptr)},
-      {"reaped_via", reaped_via_json(process)},
-      {"sigchld", sigchld_json(graph, process)},
-      {"waits", {{"calls", process.waits.calls},
-                 {"wnohang_polls", process.waits.wnohang_polls},
-                 {"blocked_ns", process.waits.blocked_ns}}},
-      {"orphaned", orphan_json(graph, process)},
-      {"waiting_at_end", waiting_json(graph, process)},
-      {"state_at_end", end_state_name(process.end_state())},
-      {"threads", process.threads},
-  };
-}
-
-// The document without its processes, which are streamed into it.
-Json report_frame(const Graph& graph, const ReportContext& context) {
-  return {{"schema_version", 1},
-          {"command", context.command},
-          {"lost_events", graph.lost_events()},
-          {"duration_ns", graph.end_ns() > graph.origin_ns() ? graph.end_ns() - graph.origin_ns() : 0},
-          {"processes", Json::array()}};
+  json.begin_object();
+  json.key("pid").value(process.key.pid);
+  json.key("ns_pid").value(process.ns_pid);
+  json.key("start_ns").value(process.key.start_ns ? std::optional(graph.rel(process.key.start_ns)) : std::nullopt);
+  json.key("parent_pid").value(process.fork_parent_pid ? std::optional(process.fork_parent_pid) : std::nullopt);
+  json.key("comm").value(process.comm);
+  json.key("argv").value(process.execs.empty() ? std::vector<std::string>() : process.execs.back().argv);
+  json.key("pre_existing").value(process.pre_existing);
+  json.key("fork_ns").value(rel(graph, process.fork_ns));
+  json.key("clone");
+  write_clone(json, process);
+  json.key("execs");
+  write_execs(json, graph, process);
+  json.key("exit");
+  write_exit(json, graph, process);
+  json.key("reaper_pid").value(reap && reap->reaper_pid ? std::optional(reap->reaper_pid) : std::nullopt);
+  json.key("reap_ns").value(reap ? std::optional(graph.rel(reap->ns)) : std::nullopt);
+  json.key("reap_time_exact").value(reap ? std::optional(reap->via != ReapVia::released) : std::nullopt);
+  json.key("zombie_ns").value(process.zombie_ns());
+  json.key("reaped_via");
+  if (reap && reap->via != ReapVia::released) json.value(reap_via_name(reap->via));
+  else json.null();
+  json.key("sigchld");
+  write_sigchld(json, graph, process);
+  json.key("waits").begin_object();
+  json.key("calls").value(process.waits.calls);
+  json.key("wnohang_polls").value(process.waits.wnohang_polls);
+  json.key("blocked_ns").value(process.waits.blocked_ns);
+  json.end_object();
+  json.key("orphaned");
+  write_orphaned(json, graph, process);
+  json.key("waiting_at_end");
+  write_waiting(json, graph, process);
+  json.key("state_at_end").value(end_state_name(process.end_state()));
+  json.key("threads").value(process.threads);
+  json.end_object();
 }
 
 }  // namespace
 
-Json json_report(const Graph& graph, const ReportContext& context) {
-  Json report = report_frame(graph, context);
-  for (const auto& process : graph.processes()) report["processes"].push_back(process_json(graph, process));
-  return report;
-}
-
-std::string dump_json(const Json& doc, int indent) {
-  // Invalid UTF-8 in a process's name or argv must not make the document invalid.
-  return doc.dump(indent, ' ', false, Json::error_handler_t::replace);
-}
-
-// Byte for byte what dump_json(json_report(...), 2) gives, one process at a
-// time: a trace of a hundred thousand processes must not become one DOM.
+// Streamed one process at a time: a trace of a hundred thousand processes
+// must not become one document in memory.
 void write_json_report(const Graph& graph, const ReportContext& context, std::ostream& out) {
-  const std::string frame = dump_json(report_frame(graph, context), 2);
-  const std::string empty = "\"processes\": []";
-  size_t hole = frame.rfind(empty);
-  out << frame.substr(0, hole) << "\"processes\": [";
-  const char* separator = "\n";
+  std::string text;
+  JsonWriter json(text);
+  json.begin_object();
+  json.key("schema_version").value(int64_t{1});
+  json.key("command").value(context.command);
+  json.key("lost_events").value(graph.lost_events());
+  json.key("duration_ns").value(graph.end_ns() > graph.origin_ns() ? graph.end_ns() - graph.origin_ns() : 0);
+  json.key("processes").begin_array();
   for (const auto& process : graph.processes()) {
-    std::string text = dump_json(process_json(graph, process), 2);
-    out << separator << "    ";
-    for (char c : text) {
-      out << c;
-      if (c == '\n') out << "    ";
+    write_process(json, graph, process);
+    if (text.size() > (64 << 10)) {
+      out << text;
+      text.clear();
     }
-    separator = ",\n";
   }
-  if (!graph.processes().empty()) out << "\n  ";
-  out << "]" << frame.substr(hole + empty.size()) << '\n';
+  json.end_array();
+  json.end_object();
+  out << text << '\n';
+}
+
+nlohmann::ordered_json json_report(const Graph& graph, const ReportContext& context) {
+  std::ostringstream text;
+  write_json_report(graph, context, text);
+  return nlohmann::ordered_json::parse(text.str());
+}
+
+std::string dump_json(const nlohmann::ordered_json& doc, int indent) {
+  // Invalid UTF-8 in a process's name or argv must not make the document invalid.
+  return doc.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace proclife
