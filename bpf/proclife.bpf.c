@@ -191,8 +191,12 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_
 	/* A new thread's group leader is its creator's leader, whose start we
 	 * already hold; a new process is its own leader, possibly not yet linked. */
 	made.tgid_start_ns = child_tgid == parent_tgid ? parent_start : child_start;
-	parent_tid = parent->pid;
-	bpf_map_update_elem(&last_child, &parent_tid, &made, BPF_ANY);
+	/* Threads are counted from this event alone; only a new process gets
+	 * the flags of the clone call that made it. */
+	if (child_tgid != parent_tgid) {
+		parent_tid = parent->pid;
+		bpf_map_update_elem(&last_child, &parent_tid, &made, BPF_ANY);
+	}
 
 	e = reserve(PL_EV_FORK, sizeof(*e));
 	if (!e)

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "harness.hpp"
@@ -109,4 +110,44 @@ TEST_CASE("the report of a recording equals the live report of the same run") {
   auto replayed = Json::parse(report_as(recording, "json"));
   CHECK(live.at("processes").size() >= 3);
   CHECK(replayed == live);
+}
+
+TEST_CASE("the Python example as a Perfetto trace and an SVG timeline", "[vm]") {
+  require_root();
+  std::string recording = "/tmp/proclife-ktest-python.ndjson", log;
+  int status = run_capture({PROCLIFE_BIN, "run", "--record", recording, "-o", "/dev/null", "--", "/usr/bin/python3",
+                            std::string(PROCLIFE_SOURCE_DIR) + "/examples/multiprocessing_lifetime.py"},
+                           log);
+  INFO(log);
+  REQUIRE(status == 0);
+
+  auto trace = Json::parse(report_as(recording, "perfetto"));
+  const auto& events = trace.at("traceEvents");
+  std::set<int64_t> tracks_with_slices;
+  size_t sigchld_instants = 0, flow_starts = 0, flow_ends = 0, wait_slices = 0;
+  for (const auto& event : events) {
+    const std::string phase = event.at("ph");
+    const std::string name = event.value("name", "");
+    if (phase == "X") {
+      tracks_with_slices.insert(event.at("pid").get<int64_t>());
+      CHECK(event.at("dur").get<double>() >= 0);
+      wait_slices += name.rfind("wait4(", 0) == 0;
+    }
+    sigchld_instants += phase == "i" && name.find("SIGCHLD") != std::string::npos;
+    flow_starts += phase == "s";
+    flow_ends += phase == "f";
+  }
+  CHECK(tracks_with_slices.size() == 2);  // the interpreter and its worker
+  CHECK(wait_slices >= 1);                // the interpreter's wait for the worker
+  CHECK(sigchld_instants >= 1);
+  CHECK(flow_starts == flow_ends);
+  CHECK(flow_starts >= 2);  // fork -> worker, worker's exit -> the reap
+
+  std::string svg = report_as(recording, "svg");
+  CHECK(svg.find("<svg") != std::string::npos);
+  CHECK(svg.find("python3") != std::string::npos);
+  std::string xml_log;
+  CHECK(run_capture({"python3", "-c", "import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])",
+                     recording + ".svg"},
+                    xml_log) == 0);
 }

@@ -96,7 +96,9 @@ std::string sigchld_text(const Graph& graph, const Process& child) {
   std::string when = format_offset(graph.rel(sig->generated_ns));
   switch (sig->result) {
     case 1:
-      return fmt::format("SIGCHLD was generated at {} and discarded (the parent left it at its default, ignore, or was exiting itself)", when);
+      return fmt::format("SIGCHLD was generated at {} and discarded ({})", when,
+                         child.parent_sigchld_handler == 0 ? "the parent's disposition is the default, ignore"
+                                                           : "the parent was exiting itself");
     case 3: return fmt::format("SIGCHLD was generated at {} but the signal queue overflowed", when);
     default: break;
   }

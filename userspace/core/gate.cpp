@@ -30,7 +30,8 @@ bool holds(const Graph& graph, GateCondition condition, const Process& process, 
     case GateCondition::leaked:
       return !is_cmd(graph, process) && (!process.exit || process.exit->ns > cmd_end);
     case GateCondition::orphan: return process.orphaned.has_value();
-    case GateCondition::zombie: return process.end_state() == EndState::zombie;
+    // Unreaped by a traced parent: an orphan's fate with init is not the tree's doing.
+    case GateCondition::zombie: return process.end_state() == EndState::zombie && process.parent.has_value();
     case GateCondition::killed:
       return !is_cmd(graph, process) && process.exit && process.exit->status.signal &&
              !(process.exit->killed_by && graph.observer_pid() && process.exit->killed_by->pid == graph.observer_pid());

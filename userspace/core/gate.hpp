@@ -25,7 +25,7 @@ struct GateFinding {
 // Which of `conditions` hold, with the processes that caused each:
 //   leaked: a descendant still running when CMD (the first root) exited
 //   orphan: a process whose parent died before it
-//   zombie: exited and never reaped by the end
+//   zombie: exited and never reaped by its (traced) parent by the end
 //   killed: a process other than CMD died of a signal not sent by proclife
 //   lost:   the kernel dropped events
 std::vector<GateFinding> evaluate_gate(const Graph& graph, const std::vector<GateCondition>& conditions);

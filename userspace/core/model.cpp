@@ -212,6 +212,7 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
   pending_sigchld_.erase(e.task.tgid);
   process.exit = std::move(record);
   process.exit_signal = exit.exit_signal;
+  process.parent_sigchld_handler = exit.parent_sigchld_handler;
   if (process.ns_level == 0 && exit.ns_level > 0) {
     // Learnt only now (it existed before the trace): its parent's wait will
     // report this pid.

@@ -125,6 +125,7 @@ struct Process {
   uint32_t threads = 1;  // ever, the leader included
   std::optional<ExitRecord> exit;
   std::optional<SigchldRecord> sigchld;
+  uint64_t parent_sigchld_handler = 0;  // the parent's SIGCHLD disposition when this exited
   std::vector<ChildSignal> stop_signals;
   std::optional<ReapRecord> reap;
   std::optional<OrphanRecord> orphaned;

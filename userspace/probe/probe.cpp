@@ -1,5 +1,6 @@
 #include "probe.hpp"
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 #include <malloc.h>
@@ -57,6 +58,26 @@ std::string kernel_release() {
                                        failing_program_note, kernel_release(), strerror(error), hint));
 }
 
+// After a failed load: which of our tracepoints does this kernel not have?
+// Probed from its BTF (a tp_btf target is the typedef btf_trace_<name>), so
+// the answer holds for any kernel, whatever its version says.
+std::string missing_tracepoints(bpf_object* object) {
+  btf* vmlinux = btf__load_vmlinux_btf();
+  if (!vmlinux) return {};
+  std::string missing;
+  bpf_program* program;
+  bpf_object__for_each_program(program, object) {
+    std::string section = bpf_program__section_name(program);
+    const std::string prefix = "tp_btf/";
+    if (section.rfind(prefix, 0) != 0) continue;
+    std::string tracepoint = section.substr(prefix.size());
+    if (btf__find_by_name_kind(vmlinux, ("btf_trace_" + tracepoint).c_str(), BTF_KIND_TYPEDEF) >= 0) continue;
+    missing += fmt::format("{}{} (program {})", missing.empty() ? "" : ", ", tracepoint, bpf_program__name(program));
+  }
+  btf__free(vmlinux);
+  return missing;
+}
+
 void check_environment() {
   if (geteuid() != 0)
     throw std::runtime_error(
@@ -90,7 +111,11 @@ Probe::Probe(const ProbeOptions& options, RecordHandler handler)
   skel_->rodata->cfg_wakeup_bytes = options.ring_buffer_bytes / 4;
   if (int err = bpf_map__set_max_entries(skel_->maps.events, options.ring_buffer_bytes))
     fail("invalid ring buffer size", -err);
-  if (int err = proclife_bpf__load(skel_.get())) fail("the kernel refused to load proclife's eBPF programs", -err);
+  if (int err = proclife_bpf__load(skel_.get())) {
+    if (std::string missing = missing_tracepoints(skel_->obj); !missing.empty())
+      throw std::runtime_error(fmt::format("kernel {} lacks tracepoints proclife needs: {}", kernel_release(), missing));
+    fail("the kernel refused to load proclife's eBPF programs", -err);
+  }
   if (int err = proclife_bpf__attach(skel_.get())) fail("cannot attach proclife's eBPF programs", -err);
   // Loading parsed the kernel's BTF (megabytes) and freed it: give it back.
   malloc_trim(0);
