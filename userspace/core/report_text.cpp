@@ -97,7 +97,7 @@ void write_problem_list(const Graph& graph, EndState state, const char* title, s
 void write_text_report(const Graph& graph, const ReportContext& context, std::ostream& out) {
   size_t threads = 0;
   for (const auto& process : graph.processes()) threads += process.threads;
-  out << fmt::format("proclife: {}: {} processes, {} threads, {} traced\n", shell_join(context.command),
+  out << fmt::format("proclife: {}: {} processes ({} threads in all), {} traced\n", shell_join(context.command),
                      graph.processes().size(), threads,
                      format_duration(graph.end_ns() > graph.origin_ns() ? graph.end_ns() - graph.origin_ns() : 0));
   if (graph.lost_events())
