@@ -527,9 +527,11 @@ static __always_inline void read_siginfo(struct pl_signal_event *e, struct kerne
 		e->info_status = 0;
 		return;
 	}
-	e->info_code = info->si_code;
-	e->info_pid = info->_sifields._sigchld._pid;
-	e->info_status = info->_sifields._sigchld._status;
+	/* Probe reads: comparing `info` with the markers above makes the 6.12
+	 * verifier treat it as a plain number afterwards. */
+	e->info_code = BPF_CORE_READ(info, si_code);
+	e->info_pid = BPF_CORE_READ(info, _sifields._sigchld._pid);
+	e->info_status = BPF_CORE_READ(info, _sifields._sigchld._status);
 }
 
 SEC("tp_btf/signal_generate")
@@ -575,8 +577,8 @@ int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info, struct
 	e->sig = sig;
 	e->group = 0;
 	e->result = 0;
-	e->sa_handler = (__u64)ka->sa.sa_handler;
-	e->sa_flags = ka->sa.sa_flags;
+	e->sa_handler = (__u64)BPF_CORE_READ(ka, sa.sa_handler);
+	e->sa_flags = BPF_CORE_READ(ka, sa.sa_flags);
 	read_siginfo(e, info);
 	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
 	submit(e);

@@ -13,8 +13,10 @@ const std::map<std::string, Format> kFormats = {{"text", Format::text},         
 
 void add_output_options(CLI::App& command, OutputOptions& output) {
   command.add_option("--format,-f", output.format, "Report format: text, json, explain, dot, perfetto, svg")
-      ->transform(CLI::CheckedTransformer(kFormats, CLI::ignore_case));
-  command.add_option("-o,--output", output.output_path, "Write the report to FILE instead of stderr");
+      ->transform(CLI::CheckedTransformer(kFormats, CLI::ignore_case))
+      ->option_text("FORMAT");
+  command.add_option("-o,--output", output.output_path, "Write the report to FILE instead of stderr")
+      ->option_text("FILE");
 }
 
 void add_trace_options(CLI::App& command, TraceOptions& trace) {
@@ -22,13 +24,15 @@ void add_trace_options(CLI::App& command, TraceOptions& trace) {
   command.add_flag_function(
       "--explain", [&trace](int64_t) { trace.output.format = Format::explain; },
       "Same as --format explain: the reaping story in plain language");
-  command.add_option("--record", trace.output.record_path, "Also record every event to FILE (NDJSON)");
+  command.add_option("--record", trace.output.record_path, "Also record every event to FILE (NDJSON)")
+      ->option_text("FILE");
   command.add_option("--ring-buffer-mb", trace.ring_buffer_mb, "Kernel ring buffer size in MiB (power of two)")
       ->check(CLI::Range(1, 1024))
       ->check([](const std::string& text) {
         unsigned long value = std::stoul(text, nullptr, 0);  // base 0, as CLI11 converts it
         return (value & (value - 1)) == 0 ? std::string() : std::string("must be a power of two");
-      });
+      })
+      ->option_text("MIB");
   command.add_flag("--verbose,-v", trace.verbose, "Show libbpf's own log");
 }
 
@@ -50,12 +54,13 @@ ParsedCommand parse_command_line(int argc, const char* const* argv) {
   add_trace_options(*run_cmd, run.trace);
   std::string fail_on;
   run_cmd->add_option("--fail-on", fail_on,
-                      "Exit 86 when any of these hold: leaked, orphan, zombie, killed, lost (comma-separated)");
+                      "Exit 86 when any of these hold: leaked, orphan, zombie, killed, lost (comma-separated)")
+      ->option_text("LIST");
   double wait_leaked = 0;
   auto* wait_leaked_opt = run_cmd->add_flag(
       "--wait-leaked{0}", wait_leaked,
       "After CMD exits, keep following its descendants until they exit (--wait-leaked=SECONDS: at most that long)");
-  wait_leaked_opt->check(CLI::NonNegativeNumber);
+  wait_leaked_opt->check(CLI::NonNegativeNumber)->option_text("[=SECONDS]");
   run_cmd->add_flag("--kill-leaked", run.kill_leaked,
                     "After CMD exits, SIGTERM what is left of its tree, SIGKILL after 2 s, and report it");
   // CMD: everything from the first non-option, or after `--`, to the end;
@@ -66,11 +71,15 @@ ParsedCommand parse_command_line(int argc, const char* const* argv) {
   AttachCommand attach;
   auto* attach_cmd = app.add_subcommand("attach", "Trace a running process and its descendants");
   add_trace_options(*attach_cmd, attach.trace);
-  attach_cmd->add_option("-p,--pid", attach.pid, "The process to follow")->required()->check(CLI::PositiveNumber);
+  attach_cmd->add_option("-p,--pid", attach.pid, "The process to follow")
+      ->required()
+      ->check(CLI::PositiveNumber)
+      ->option_text("PID");
   double duration = 0;
   auto* duration_opt =
       attach_cmd->add_option("--duration", duration, "Stop after SECONDS (default: when PID exits, or Ctrl-C)")
-          ->check(CLI::PositiveNumber);
+          ->check(CLI::PositiveNumber)
+          ->option_text("SECONDS");
 
   ReportCommand report;
   auto* report_cmd = app.add_subcommand("report", "Rebuild a report from a recording, without root");
