@@ -115,6 +115,13 @@ std::string sigchld_text(const Graph& graph, const Process& child) {
                             handler, flags.empty() ? "" : " (" + flags.substr(1) + ")");
 }
 
+// The reaping wait began after SIGCHLD reached a handler: the usual shape of
+// a handler (or the loop it wakes) that reaps with WNOHANG.
+bool handled_first(const Process& child, uint64_t wait_enter_ns) {
+  const auto& sig = child.sigchld;
+  return sig && sig->delivered_ns && sig->handler > kernel::kSigIgn && wait_enter_ns >= *sig->delivered_ns;
+}
+
 std::string reap_text(const Process* parent, const Process& child) {
   const auto& reap = child.reap;
   std::string reaper = describe_pid(reap->reaper_pid, reap->reaper_comm);
@@ -146,8 +153,9 @@ std::string reap_text(const Process* parent, const Process& child) {
     text += fmt::format("{} was already blocked in {} (for {} before it became a zombie), which returned its pid",
                         text.empty() ? reaper : "it", how, format_duration(zombie_since - enter));
   else
-    text += fmt::format("{} came back {} after it became a zombie and reaped it with {}", text.empty() ? reaper : "it",
-                        format_duration(enter > zombie_since ? enter - zombie_since : 0), how);
+    text += fmt::format("{} came back {} after it became a zombie{} and reaped it with {}", text.empty() ? reaper : "it",
+                        format_duration(enter > zombie_since ? enter - zombie_since : 0),
+                        handled_first(child, enter) ? ", once its SIGCHLD handler had run," : "", how);
   return text + fmt::format("; a zombie for {}", format_duration(*child.zombie_ns()));
 }
 
