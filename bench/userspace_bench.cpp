@@ -27,16 +27,14 @@ namespace {
 
 using namespace proclife;
 
-constexpr uint32_t kNrWait4 = 61, kNrWaitid = 247;
-
 uint32_t clone_nr(CloneSyscall syscall) {
   switch (syscall) {
-    case CloneSyscall::fork: return 57;
-    case CloneSyscall::vfork: return 58;
-    case CloneSyscall::clone3: return 435;
+    case CloneSyscall::fork: return PL_NR_FORK;
+    case CloneSyscall::vfork: return PL_NR_VFORK;
+    case CloneSyscall::clone3: return PL_NR_CLONE3;
     case CloneSyscall::clone: break;
   }
-  return 56;
+  return PL_NR_CLONE;
 }
 
 pl_task_id raw_id(const TaskId& id) { return {id.tid, id.tgid, id.tgid_start_ns}; }
@@ -117,7 +115,7 @@ class Encoder {
   void encode_body(const Event& e, const WaitExitEvent& wait) {
     auto raw = start<pl_wait_exit_event>(e, PL_EV_WAIT_EXIT);
     raw.enter_ns = wait.enter_ns;
-    raw.syscall_nr = wait.syscall == WaitSyscall::waitid ? kNrWaitid : kNrWait4;
+    raw.syscall_nr = wait.syscall == WaitSyscall::waitid ? PL_NR_WAITID : PL_NR_WAIT4;
     raw.arg_which = wait.which;
     raw.arg_id = wait.id;
     raw.options = wait.options;

@@ -31,13 +31,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define SIGCHLD 17
 #define CLONE_VM 0x00000100
 #define CLONE_VFORK 0x00004000
-/* x86_64 syscall numbers: sys_exit sees every syscall, these are the few we want. */
-#define NR_CLONE 56
-#define NR_FORK 57
-#define NR_VFORK 58
-#define NR_WAIT4 61
-#define NR_WAITID 247
-#define NR_CLONE3 435
 
 const volatile __u32 cfg_trace_all = 0;
 /* proclife itself: its wait for CMD and the SIGCHLD CMD sends it are recorded,
@@ -410,7 +403,7 @@ int BPF_PROG(handle_sched_process_wait, struct pid *target)
 /* x86_64 siginfo: si_code at 8; the _sigchld fields si_pid at 16, si_status at 24. */
 static __always_inline void read_wait_result(struct pl_wait_exit_event *e, struct pt_regs *regs)
 {
-	if (e->syscall_nr == NR_WAIT4) {
+	if (e->syscall_nr == PL_NR_WAIT4) {
 		int *wstatus = (int *)PT_REGS_PARM2_CORE_SYSCALL(regs);
 
 		if (e->ret > 0 && wstatus && !bpf_probe_read_user(&e->status, sizeof(e->status), wstatus))
@@ -448,8 +441,8 @@ static __always_inline int on_wait_return(struct task_struct *task, struct pt_re
 	bpf_map_delete_elem(&wait_started, &tid);
 	e->syscall_nr = nr;
 	e->arg_which = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	e->arg_id = nr == NR_WAITID ? PT_REGS_PARM2_CORE_SYSCALL(regs) : 0;
-	e->options = nr == NR_WAITID ? PT_REGS_PARM4_CORE_SYSCALL(regs) : PT_REGS_PARM3_CORE_SYSCALL(regs);
+	e->arg_id = nr == PL_NR_WAITID ? PT_REGS_PARM2_CORE_SYSCALL(regs) : 0;
+	e->options = nr == PL_NR_WAITID ? PT_REGS_PARM4_CORE_SYSCALL(regs) : PT_REGS_PARM3_CORE_SYSCALL(regs);
 	e->ret = ret;
 	e->status = 0;
 	e->info_code = 0;
@@ -483,11 +476,11 @@ static __always_inline int on_clone_return(struct task_struct *task, struct pt_r
 	fill_header(&e->hdr, PL_EV_CLONE_RETURN, task);
 	e->child = *child;
 	bpf_map_delete_elem(&last_child, &tid);
-	if (nr == NR_CLONE)
+	if (nr == PL_NR_CLONE)
 		flags = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	else if (nr == NR_FORK)
+	else if (nr == PL_NR_FORK)
 		flags = SIGCHLD;
-	else if (nr == NR_VFORK)
+	else if (nr == PL_NR_VFORK)
 		flags = CLONE_VFORK | CLONE_VM | SIGCHLD;
 	else if (bpf_probe_read_user(&flags, sizeof(flags), (void *)PT_REGS_PARM1_CORE_SYSCALL(regs)))
 		known = 0; /* clone3: struct clone_args begins with flags */
@@ -509,11 +502,11 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	__u32 nr = regs->orig_ax;
 	struct task_struct *task;
 
-	if (nr != NR_WAIT4 && nr != NR_WAITID && nr != NR_CLONE && nr != NR_CLONE3 &&
-	    nr != NR_FORK && nr != NR_VFORK)
+	if (nr != PL_NR_WAIT4 && nr != PL_NR_WAITID && nr != PL_NR_CLONE && nr != PL_NR_CLONE3 &&
+	    nr != PL_NR_FORK && nr != PL_NR_VFORK)
 		return 0;
 	task = (struct task_struct *)bpf_get_current_task_btf();
-	if (nr == NR_WAIT4 || nr == NR_WAITID)
+	if (nr == PL_NR_WAIT4 || nr == PL_NR_WAITID)
 		return on_wait_return(task, regs, nr, ret);
 	return on_clone_return(task, regs, nr, ret);
 }

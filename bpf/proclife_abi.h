@@ -141,6 +141,15 @@ struct pl_clone_return_event {
 	__s64 ret;
 };
 
+/* x86_64 syscall numbers, as pl_wait_exit_event.syscall_nr and
+ * pl_clone_return_event.syscall_nr carry them (sys_exit sees regs->orig_ax). */
+#define PL_NR_CLONE 56
+#define PL_NR_FORK 57
+#define PL_NR_VFORK 58
+#define PL_NR_WAIT4 61
+#define PL_NR_WAITID 247
+#define PL_NR_CLONE3 435
+
 #define PL_CFG_TRACE_ALL 1
 
 #ifdef __cplusplus

@@ -14,9 +14,6 @@ using namespace proclife;
 
 namespace {
 
-// x86_64 syscall numbers, as the kernel half reports them.
-constexpr uint32_t kNrClone = 56, kNrFork = 57, kNrVfork = 58, kNrWait4 = 61, kNrWaitid = 247, kNrClone3 = 435;
-
 template <typename Raw>
 std::vector<unsigned char> bytes_of(const Raw& raw) {
   std::vector<unsigned char> bytes(sizeof raw);
@@ -233,7 +230,7 @@ TEST_CASE("a wait-enter record keeps a negative target (a process group)", "[dec
 TEST_CASE("a wait-exit record for wait4 decodes arguments and result", "[decode]") {
   auto raw = record<pl_wait_exit_event>(PL_EV_WAIT_EXIT);
   raw.enter_ns = 4'999'000'000;
-  raw.syscall_nr = kNrWait4;
+  raw.syscall_nr = PL_NR_WAIT4;
   raw.arg_which = -1;
   raw.options = kernel::kWnohang | kernel::kWuntraced;
   raw.ret = 4250;
@@ -254,7 +251,7 @@ TEST_CASE("a wait-exit record for wait4 decodes arguments and result", "[decode]
 
 TEST_CASE("a wait-exit record for waitid decodes the siginfo fields and an error return", "[decode]") {
   auto raw = record<pl_wait_exit_event>(PL_EV_WAIT_EXIT);
-  raw.syscall_nr = kNrWaitid;
+  raw.syscall_nr = PL_NR_WAITID;
   raw.arg_which = kernel::kPPidfd;
   raw.arg_id = 3;
   raw.options = kernel::kWexited;
@@ -313,15 +310,15 @@ TEST_CASE("a clone-return record names the syscall that made the child", "[decod
     raw.syscall_nr = nr;
     return std::get<CloneReturnEvent>(decode(raw).body).syscall;
   };
-  CHECK(syscall_of(kNrClone) == CloneSyscall::clone);
-  CHECK(syscall_of(kNrFork) == CloneSyscall::fork);
-  CHECK(syscall_of(kNrVfork) == CloneSyscall::vfork);
-  CHECK(syscall_of(kNrClone3) == CloneSyscall::clone3);
+  CHECK(syscall_of(PL_NR_CLONE) == CloneSyscall::clone);
+  CHECK(syscall_of(PL_NR_FORK) == CloneSyscall::fork);
+  CHECK(syscall_of(PL_NR_VFORK) == CloneSyscall::vfork);
+  CHECK(syscall_of(PL_NR_CLONE3) == CloneSyscall::clone3);
 
   auto raw = record<pl_clone_return_event>(PL_EV_CLONE_RETURN);
   raw.child = {4250, 4250, 4'100'000'000};
   raw.flags = 0x100 | 0x4000;
-  raw.syscall_nr = kNrClone3;
+  raw.syscall_nr = PL_NR_CLONE3;
   raw.flags_known = 1;
   raw.ret = 4250;
   Event event = decode(raw);

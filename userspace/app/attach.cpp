@@ -1,7 +1,6 @@
 #include "attach.hpp"
 
 #include <signal.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,6 +14,7 @@
 #include <stdexcept>
 
 #include "output.hpp"
+#include "pidfd.hpp"
 #include "session.hpp"
 
 namespace proclife {
@@ -59,12 +59,8 @@ std::vector<uint32_t> subtree(const std::map<uint32_t, ProcEntry>& table, uint32
 
 int attach_command(const AttachCommand& command) {
   auto target = static_cast<pid_t>(command.pid);
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, target, 0));
-  if (pidfd < 0) throw std::runtime_error(fmt::format("cannot attach to pid {}: {}", target, strerror(errno)));
-  struct CloseFd {
-    int fd;
-    ~CloseFd() { close(fd); }
-  } close_pidfd{pidfd};
+  PidFd pidfd(target);
+  if (pidfd.get() < 0) throw std::runtime_error(fmt::format("cannot attach to pid {}: {}", target, strerror(errno)));
 
   Session session(command.trace);
   GraphOptions options{monotonic_ns(), 0, 0};
@@ -92,7 +88,7 @@ int attach_command(const AttachCommand& command) {
 
   std::optional<uint64_t> deadline;
   if (command.duration_s) deadline = monotonic_ns() + static_cast<uint64_t>(*command.duration_s * 1e9);
-  session.follow(nullptr, pidfd, deadline);
+  session.follow(nullptr, pidfd.get(), deadline);
   session.settle_reaps();
   session.finish();
   write_report(graph, ReportContext{header.command}, command.trace.output);

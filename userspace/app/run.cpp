@@ -1,7 +1,6 @@
 #include "run.hpp"
 
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 #include "format.hpp"
 #include "gate.hpp"
 #include "launcher.hpp"
+#include "pidfd.hpp"
 #include "output.hpp"
 #include "record.hpp"
 #include "session.hpp"
@@ -27,21 +27,6 @@ namespace proclife {
 namespace {
 
 constexpr uint64_t kKillGraceNs = 2'000'000'000;
-
-class PidFd {
- public:
-  explicit PidFd(pid_t pid) : fd_(static_cast<int>(syscall(SYS_pidfd_open, pid, 0))) {}
-  ~PidFd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  PidFd(const PidFd&) = delete;
-  PidFd& operator=(const PidFd&) = delete;
-  int get() const { return fd_; }
-  bool send(int sig) const { return fd_ >= 0 && syscall(SYS_pidfd_send_signal, fd_, sig, nullptr, 0) == 0; }
-
- private:
-  int fd_;
-};
 
 int shell_status(const siginfo_t& info) {
   return info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
@@ -153,7 +138,7 @@ int run_command(const RunCommand& command) {
   const Graph& graph = session.graph();
   write_report(graph, ReportContext{command.command}, command.trace.output);
   if (graph.lost_events())
-    std::cerr << fmt::format("proclife: {} events lost (ring buffer full): try --ring-buffer-mb {}\n",
+    std::cerr << fmt::format("proclife: {} events lost (ring buffer or traced-process table full): try --ring-buffer-mb {}\n",
                              graph.lost_events(), command.trace.ring_buffer_mb * 4);
 
   if (command.fail_on.empty()) return status;

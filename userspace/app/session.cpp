@@ -45,8 +45,6 @@ int open_signal_fd() {
   return checked(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK), "signalfd");
 }
 
-}  // namespace
-
 ProbeOptions probe_options(const TraceOptions& options, uint32_t self_pid) {
   ProbeOptions probe;
   probe.self_pid = self_pid;
@@ -54,6 +52,8 @@ ProbeOptions probe_options(const TraceOptions& options, uint32_t self_pid) {
   probe.verbose = options.verbose;
   return probe;
 }
+
+}  // namespace
 
 Session::Session(const TraceOptions& options)
     : self_pid_(static_cast<uint32_t>(getpid())),

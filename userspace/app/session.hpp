@@ -66,7 +66,4 @@ class Session {
   Probe probe_;
 };
 
-// ProbeOptions for these trace options.
-ProbeOptions probe_options(const TraceOptions& options, uint32_t self_pid);
-
 }  // namespace proclife

@@ -8,9 +8,6 @@
 namespace proclife {
 namespace {
 
-// x86_64 syscall numbers, as the kernel half reports them.
-constexpr uint32_t kNrClone = 56, kNrFork = 57, kNrVfork = 58, kNrWaitid = 247, kNrClone3 = 435;
-
 template <typename Raw>
 bool read_record(const void* data, size_t size, Raw& out) {
   if (size < sizeof(Raw)) return false;
@@ -69,7 +66,7 @@ EventBody decode_exit(const pl_exit_event& raw) {
 
 EventBody decode_wait_exit(const pl_wait_exit_event& raw) {
   return WaitExitEvent{raw.enter_ns,
-                       raw.syscall_nr == kNrWaitid ? WaitSyscall::waitid : WaitSyscall::wait4,
+                       raw.syscall_nr == PL_NR_WAITID ? WaitSyscall::waitid : WaitSyscall::wait4,
                        raw.arg_which,
                        raw.arg_id,
                        raw.options,
@@ -88,10 +85,10 @@ EventBody decode_signal(const pl_signal_event& raw, bool delivered) {
 
 CloneSyscall clone_syscall(uint32_t nr) {
   switch (nr) {
-    case kNrFork: return CloneSyscall::fork;
-    case kNrVfork: return CloneSyscall::vfork;
-    case kNrClone3: return CloneSyscall::clone3;
-    case kNrClone:
+    case PL_NR_FORK: return CloneSyscall::fork;
+    case PL_NR_VFORK: return CloneSyscall::vfork;
+    case PL_NR_CLONE3: return CloneSyscall::clone3;
+    case PL_NR_CLONE:
     default: return CloneSyscall::clone;
   }
 }
