@@ -6,9 +6,11 @@ set -euo pipefail
 packages=(
   # build
   cmake make g++ pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
-  libcli11-dev nlohmann-json3-dev libfmt-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev libcpp-httplib-dev
   # tests and demo
   catch2 python3 graphviz
+  # promtool: checks the metrics page and the alerting rules
+  prometheus
 )
 
 missing=()
