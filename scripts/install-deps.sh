@@ -9,8 +9,8 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev libcpp-httplib-dev
   # tests and demo
   catch2 python3 graphviz
-  # promtool: checks the metrics page and the alerting rules
-  prometheus
+  # promtool checks the metrics page and the alerting rules; systemd-analyze the unit
+  prometheus systemd
 )
 
 missing=()
