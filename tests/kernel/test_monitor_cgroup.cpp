@@ -47,7 +47,7 @@ std::string unified_line(pid_t pid) {
 TEST_CASE("a new cgroup's id is its inode and resolves to the path the kernel shows", "[monitor][cgroup]") {
   auto mount = find_cgroup2_mount();
   REQUIRE(mount);
-  std::string relative = "/proclife-test-" + std::to_string(::getpid()) + ".scope";
+  std::string relative = "/proclife-test-" + std::to_string(::getpid());
   std::string dir = mount->mount_point + relative;
   REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
 
@@ -72,7 +72,6 @@ TEST_CASE("a new cgroup's id is its inode and resolves to the path the kernel sh
   auto path = resolver.path(st.st_ino);
   CHECK(path == relative);
   CHECK(unified_line(child) == relative);
-  CHECK(cgroup_owner(*path).unit == relative.substr(1));
 
   ::close(ready[1]);
   REQUIRE(::waitpid(child, nullptr, 0) == child);

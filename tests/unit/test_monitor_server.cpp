@@ -96,7 +96,7 @@ TEST_CASE("MetricsServer stops at once when stopped right after starting", "[mon
     std::string error;
     auto server = MetricsServer::start(parse_ok("127.0.0.1:0"), [] { return std::string(); }, error);
     REQUIRE(server);
-  }  // the destructor stops; a hang here fails the test by timeout
+  }  // the destructor stops; a hang here hits the ctest timeout
 }
 
 TEST_CASE("promtool accepts the scraped page", "[monitor][server][promtool]") {

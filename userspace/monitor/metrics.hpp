@@ -71,6 +71,8 @@ class Histogram {
   double sum_ = 0;
 };
 
+// Register every metric before render() can run on another thread: the
+// values are safe to share, the list of metrics is not.
 class Registry {
  public:
   Registry();

@@ -101,6 +101,11 @@ std::unique_ptr<MetricsServer> MetricsServer::start(const ListenAddress& address
   // httplib's stop() only acts once the accept loop runs: wait for it, so a
   // stop() right after start() cannot leave the thread listening forever.
   while (!server.is_running() && !state->finished) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (state->finished) {
+    state->thread.join();
+    error = "cannot serve on " + address.to_string();
+    return nullptr;
+  }
   return std::unique_ptr<MetricsServer>(new MetricsServer(std::move(state), static_cast<uint16_t>(port)));
 }
 
