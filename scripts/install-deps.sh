@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   cmake make g++ pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
-  libcli11-dev nlohmann-json3-dev libfmt-dev libcpp-httplib-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev libboost-dev
   # tests and demo
   catch2 python3 graphviz
   # promtool checks the metrics page and the alerting rules; systemd-analyze the unit

@@ -2,10 +2,14 @@
 // error for a taken port, a clean stop, and a page promtool accepts.
 #include <catch2/catch.hpp>
 
-#include <httplib.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +27,33 @@ ListenAddress parse_ok(const std::string& text) {
   INFO(error);
   REQUIRE(address);
   return *address;
+}
+
+struct Reply {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+// A plain HTTP/1.1 GET, as Prometheus scrapes; nullopt when nothing answers.
+std::optional<Reply> http_get(uint16_t port, const std::string& target) {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  beast::error_code ec;
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec) return std::nullopt;
+  http::request<http::empty_body> request{http::verb::get, target, 11};
+  request.set(http::field::host, "127.0.0.1");
+  http::write(socket, request, ec);
+  if (ec) return std::nullopt;
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(socket, buffer, response, ec);
+  if (ec) return std::nullopt;
+  return Reply{static_cast<int>(response.result_int()), std::string(response[http::field::content_type]),
+               response.body()};
 }
 
 std::string parse_error(const std::string& text) {
@@ -62,23 +93,21 @@ TEST_CASE("MetricsServer serves the registry at /metrics and nothing else", "[mo
   REQUIRE(server);
   REQUIRE(server->port() != 0);
 
-  httplib::Client client("127.0.0.1", server->port());
   metrics.forks.inc(7);
-  auto response = client.Get("/metrics");
+  auto response = http_get(server->port(), "/metrics");
   REQUIRE(response);
   CHECK(response->status == 200);
-  CHECK(response->get_header_value("Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
+  CHECK(response->content_type == "text/plain; version=0.0.4; charset=utf-8");
   CHECK(response->body == registry.render());
   CHECK(response->body.find("proclife_forks_total 7\n") != std::string::npos);
 
-  auto other = client.Get("/");
+  auto other = http_get(server->port(), "/");
   REQUIRE(other);
   CHECK(other->status == 404);
 
   server->stop();
   server->stop();
-  httplib::Client after("127.0.0.1", server->port());
-  CHECK_FALSE(after.Get("/metrics"));
+  CHECK_FALSE(http_get(server->port(), "/metrics"));
 }
 
 TEST_CASE("MetricsServer reports a taken port before serving", "[monitor][server]") {
@@ -108,7 +137,7 @@ TEST_CASE("promtool accepts the scraped page", "[monitor][server][promtool]") {
   std::string error;
   auto server = MetricsServer::start(parse_ok("127.0.0.1:0"), [&] { return registry.render(); }, error);
   REQUIRE(server);
-  auto response = httplib::Client("127.0.0.1", server->port()).Get("/metrics");
+  auto response = http_get(server->port(), "/metrics");
   REQUIRE(response);
 
   std::string page = "proclife-scrape-" + std::to_string(::getpid()) + ".txt";

@@ -1,13 +1,17 @@
 #include "metrics_server.hpp"
 
 #include <arpa/inet.h>
+#include <poll.h>
 #include <sys/socket.h>
-#include <httplib.h>
+
+// Boost.Beast is header-only: the release binary stays free of shared
+// libraries beyond glibc (a compiled HTTP library would pull in TLS too).
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include <atomic>
-#include <cerrno>
 #include <charconv>
-#include <chrono>
 #include <cstring>
 #include <thread>
 #include <utility>
@@ -16,8 +20,14 @@ namespace proclife::monitor {
 
 namespace {
 
-// Enough for a scraper or two; httplib's default pool is one thread per core (at least 8).
-constexpr size_t kWorkerThreads = 2;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr int kStopPollMs = 100;  // how soon stop() is noticed
+constexpr int kClientTimeoutSeconds = 5;
+constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 }  // namespace
 
@@ -58,10 +68,60 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text, std::st
 }
 
 struct MetricsServer::State {
-  httplib::Server server;
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  Render render;
+  std::atomic<bool> stopping{false};
   std::thread thread;
-  std::atomic<bool> finished{false};
 };
+
+namespace {
+
+// One scrape at a time is plenty for Prometheus; a stuck client costs at
+// most the socket timeout, never the monitor's event loop (another thread).
+void serve_one(tcp::socket& socket, const MetricsServer::Render& render) {
+  timeval timeout{kClientTimeoutSeconds, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  beast::flat_buffer buffer;
+  http::request<http::string_body> request;
+  beast::error_code ec;
+  http::read(socket, buffer, request, ec);
+  if (ec) return;
+  http::response<http::string_body> response;
+  response.version(request.version());
+  response.keep_alive(false);
+  response.set(http::field::server, "proclife");
+  if (request.method() != http::verb::get && request.method() != http::verb::head) {
+    response.result(http::status::method_not_allowed);
+  } else if (request.target() != "/metrics") {
+    response.result(http::status::not_found);
+    response.set(http::field::content_type, "text/plain; charset=utf-8");
+    response.body() = "not found: try /metrics\n";
+  } else {
+    response.result(http::status::ok);
+    response.set(http::field::content_type, kContentType);
+    response.body() = render();
+  }
+  response.prepare_payload();
+  if (request.method() == http::verb::head) response.body().clear();
+  http::write(socket, response, ec);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+}
+
+void accept_loop(MetricsServer::State& state) {
+  int listen_fd = state.acceptor.native_handle();
+  while (!state.stopping) {
+    pollfd ready{listen_fd, POLLIN, 0};
+    if (::poll(&ready, 1, kStopPollMs) <= 0) continue;
+    beast::error_code ec;
+    tcp::socket socket(state.io);
+    state.acceptor.accept(socket, ec);
+    if (!ec) serve_one(socket, state.render);
+  }
+}
+
+}  // namespace
 
 MetricsServer::MetricsServer(std::unique_ptr<State> state, uint16_t port) : state_(std::move(state)), port_(port) {}
 
@@ -70,49 +130,32 @@ MetricsServer::~MetricsServer() { stop(); }
 std::unique_ptr<MetricsServer> MetricsServer::start(const ListenAddress& address, Render render,
                                                     std::string& error) {
   auto state = std::make_unique<State>();
-  httplib::Server& server = state->server;
-  server.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
-  // httplib's default sets SO_REUSEPORT, which lets a second monitor bind the
-  // same port and silently take half the scrapes. SO_REUSEADDR alone still
-  // allows a restart while old connections linger in TIME_WAIT.
-  server.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
-  server.Get("/metrics", [render = std::move(render)](const httplib::Request&, httplib::Response& response) {
-    response.set_content(render(), "text/plain; version=0.0.4; charset=utf-8");
-  });
-
-  errno = 0;
-  int port = address.port;
-  bool bound = port == 0 ? (port = server.bind_to_any_port(address.host)) > 0
-                         : server.bind_to_port(address.host, port);
-  if (!bound) {
-    // httplib reports a bool; errno still holds why bind() or listen() failed.
-    error = "cannot listen on " + address.to_string() + ": " + (errno ? std::strerror(errno) : "bind failed");
+  state->render = std::move(render);
+  beast::error_code ec;
+  tcp::endpoint endpoint(asio::ip::make_address(address.host, ec), address.port);
+  tcp::acceptor& acceptor = state->acceptor;
+  if (!ec) acceptor.open(endpoint.protocol(), ec);
+  // SO_REUSEADDR allows a restart while old connections linger in TIME_WAIT;
+  // never SO_REUSEPORT, which would let a second monitor silently share the port.
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    error = "cannot listen on " + address.to_string() + ": " + std::strerror(ec.value());
     return nullptr;
   }
-
+  uint16_t port = acceptor.local_endpoint(ec).port();
   State* shared = state.get();
-  state->thread = std::thread([shared] {
-    shared->server.listen_after_bind();
-    shared->finished = true;
-  });
-  // httplib's stop() only acts once the accept loop runs: wait for it, so a
-  // stop() right after start() cannot leave the thread listening forever.
-  while (!server.is_running() && !state->finished) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  if (state->finished) {
-    state->thread.join();
-    error = "cannot serve on " + address.to_string();
-    return nullptr;
-  }
-  return std::unique_ptr<MetricsServer>(new MetricsServer(std::move(state), static_cast<uint16_t>(port)));
+  state->thread = std::thread([shared] { accept_loop(*shared); });
+  return std::unique_ptr<MetricsServer>(new MetricsServer(std::move(state), port));
 }
 
 void MetricsServer::stop() {
   if (!state_ || !state_->thread.joinable()) return;
-  state_->server.stop();
+  state_->stopping = true;
   state_->thread.join();
+  beast::error_code ec;
+  state_->acceptor.close(ec);
 }
 
 }  // namespace proclife::monitor

@@ -43,8 +43,10 @@ class MetricsServer {
   // Closes the socket and joins the thread; idempotent.
   void stop();
 
- private:
+ // Defined in the .cpp; public only so its helpers there can name it.
   struct State;
+
+ private:
   explicit MetricsServer(std::unique_ptr<State> state, uint16_t port);
   std::unique_ptr<State> state_;
   uint16_t port_;
