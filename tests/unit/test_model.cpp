@@ -620,7 +620,7 @@ TEST_CASE("a signal the kernel generated names no sender process") {
   Proc child = scenario.fork(sh, 11, 5);
   scenario.signal(Proc{7, at_us(0)}, child, 2, 8, "kworker/u4:1");
   scenario.events.back().body = [&] {
-    auto sig = std::get<SignalEvent>(scenario.events.back().body);
+    auto sig = std::get<SignalGenerateEvent>(scenario.events.back().body);
     sig.info_code = 0x80;  // SI_KERNEL: the terminal's Ctrl-C
     return EventBody{sig};
   }();

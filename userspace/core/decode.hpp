@@ -10,7 +10,8 @@
 
 namespace proclife {
 
-// nullopt for a record that is too short or of an unknown kind.
+// nullopt for a record that is too short or of an unknown kind; callers count
+// it as a decode error (Graph::decode_errors), never drop it unseen.
 std::optional<Event> decode_record(const void* data, size_t size);
 
 struct ExitStatus {

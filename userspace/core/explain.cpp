@@ -222,6 +222,9 @@ void write_explain_report(const Graph& graph, const ReportContext& context, std:
   out << fmt::format("proclife explains {}\n", shell_join(context.command));
   if (graph.lost_events())
     out << fmt::format("WARNING: {} events were lost; some of this account may be wrong.\n", graph.lost_events());
+  if (graph.decode_errors())
+    out << fmt::format("WARNING: {} records could not be decoded; some of this account may be wrong.\n",
+                       graph.decode_errors());
   ProcessTree tree = build_tree(graph);
   for (size_t root : tree.roots) {
     const Process& process = graph.processes()[root];

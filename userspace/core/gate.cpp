@@ -95,7 +95,8 @@ std::vector<GateFinding> evaluate_gate(const Graph& graph, const std::vector<Gat
     const auto& procs = graph.processes();
     for (size_t i = 0; i < procs.size(); ++i)
       if (holds(graph, condition, procs[i], cmd_end)) finding.processes.push_back(i);
-    bool found = condition == GateCondition::lost ? graph.lost_events() > 0 : !finding.processes.empty();
+    bool found = condition == GateCondition::lost ? graph.lost_events() + graph.decode_errors() > 0
+                                                  : !finding.processes.empty();
     if (found) findings.push_back(std::move(finding));
   }
   return findings;
@@ -104,7 +105,8 @@ std::vector<GateFinding> evaluate_gate(const Graph& graph, const std::vector<Gat
 void write_gate_findings(const Graph& graph, const std::vector<GateFinding>& findings, std::ostream& out) {
   for (const auto& finding : findings) {
     if (finding.condition == GateCondition::lost) {
-      out << fmt::format("proclife: --fail-on lost: {} events lost\n", graph.lost_events());
+      out << fmt::format("proclife: --fail-on lost: {} events lost, {} records not decoded\n", graph.lost_events(),
+                         graph.decode_errors());
       continue;
     }
     out << fmt::format("proclife: --fail-on {}: {} process{} {}:\n", gate_condition_name(finding.condition),

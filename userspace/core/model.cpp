@@ -1,7 +1,7 @@
 #include "model.hpp"
 
 #include <algorithm>
-#include <type_traits>
+#include <stdexcept>
 
 namespace proclife {
 namespace {
@@ -34,6 +34,11 @@ std::optional<uint64_t> Process::zombie_ns() const {
 }
 
 Graph::Graph(GraphOptions options) : options_(std::move(options)) {}
+
+void Graph::set_options(GraphOptions options) {
+  if (!procs_.empty() || decode_errors_) throw std::logic_error("Graph::set_options after the first event");
+  options_ = std::move(options);
+}
 
 const Process* Graph::find(ProcKey key) const {
   auto index = index_of(key);
@@ -102,22 +107,15 @@ size_t Graph::ensure(ProcKey key) {
 }
 
 void Graph::apply(const Event& event) {
-  std::visit(
-      [&](const auto& body) {
-        using Body = std::decay_t<decltype(body)>;
-        if constexpr (std::is_same_v<Body, ForkEvent>) on_fork(event, body);
-        else if constexpr (std::is_same_v<Body, CloneReturnEvent>) on_clone_return(event, body);
-        else if constexpr (std::is_same_v<Body, ExecEvent>) on_exec(event, body);
-        else if constexpr (std::is_same_v<Body, ExitEvent>) on_exit(event, body);
-        else if constexpr (std::is_same_v<Body, FreeEvent>) on_free(event);
-        else if constexpr (std::is_same_v<Body, WaitEnterEvent>) on_wait_enter(event, body);
-        else if constexpr (std::is_same_v<Body, WaitExitEvent>) on_wait_exit(event, body);
-        else if constexpr (std::is_same_v<Body, SignalEvent>) {
-          if (body.delivered) on_signal_deliver(event, body);
-          else on_signal_generate(event, body);
-        }
-      },
-      event.body);
+  dispatch(
+      event.body, [&](const ForkEvent& fork) { on_fork(event, fork); },
+      [&](const ExecEvent& exec) { on_exec(event, exec); }, [&](const ExitEvent& exit) { on_exit(event, exit); },
+      [&](const FreeEvent&) { on_free(event); },
+      [&](const WaitEnterEvent& wait) { on_wait_enter(event, wait); },
+      [&](const WaitExitEvent& wait) { on_wait_exit(event, wait); },
+      [&](const SignalGenerateEvent& sig) { on_signal_generate(event, sig); },
+      [&](const SignalDeliverEvent& sig) { on_signal_deliver(event, sig); },
+      [&](const CloneReturnEvent& ret) { on_clone_return(event, ret); });
 }
 
 void Graph::on_fork(const Event& e, const ForkEvent& fork) {

@@ -155,6 +155,9 @@ class Graph {
   static constexpr size_t kMaxWaitCalls = 4096;
 
   explicit Graph(GraphOptions options = {});
+  // Who the trace observes, learnt once the run root is forked: only before
+  // the first event (throws std::logic_error after).
+  void set_options(GraphOptions options);
 
   void apply(const Event& event);
   // Marks a process known to exist before tracing began (attach, the run root).
@@ -164,6 +167,8 @@ class Graph {
   void seed_pre_existing(uint32_t pid, uint32_t parent_pid, std::string comm);
   void finish(uint64_t end_ns) { end_ns_ = end_ns; }
   void set_lost_events(uint64_t lost) { lost_events_ = lost; }
+  // Records the probe wrote that were too short or of an unknown kind.
+  void add_decode_errors(uint64_t errors) { decode_errors_ += errors; }
 
   // A deque: growing never copies the processes already recorded.
   const std::deque<Process>& processes() const { return procs_; }
@@ -172,6 +177,7 @@ class Graph {
   uint64_t origin_ns() const { return options_.origin_ns; }
   uint64_t end_ns() const { return end_ns_; }
   uint64_t lost_events() const { return lost_events_; }
+  uint64_t decode_errors() const { return decode_errors_; }
   uint32_t observer_pid() const { return options_.observer_pid; }
   // Time relative to the trace start, for reports.
   int64_t rel(uint64_t ns) const { return static_cast<int64_t>(ns - options_.origin_ns); }
@@ -211,6 +217,7 @@ class Graph {
   std::unordered_map<uint32_t, size_t> seeded_;  // pid -> index, start time still unknown
   uint64_t end_ns_ = 0;
   uint64_t lost_events_ = 0;
+  uint64_t decode_errors_ = 0;
 };
 
 // "fork", "vfork", "spawn" (CLONE_VM|CLONE_VFORK, as posix_spawn does),

@@ -80,8 +80,11 @@ void fields(auto& v, Is<WaitExitEvent> auto& e) {
   v("status_read", e.status_read);
 }
 
-// `delivered` is not a field: it is the kind (signal_generate, signal_deliver).
-void fields(auto& v, Is<SignalEvent> auto& e) {
+// signal_generate and signal_deliver: the kind tells them apart.
+template <class T>
+concept IsSignal = std::derived_from<std::remove_const_t<T>, SignalEvent>;
+
+void fields(auto& v, IsSignal auto& e) {
   v("target", e.target);
   v("sig", e.sig);
   v("info_code", e.info_code);
@@ -130,16 +133,8 @@ void fields(auto& v, Is<PreExistingProcess> auto& p) {
 void fields(auto& v, Is<RecordTrailer> auto& t) {
   v("lost_events", t.lost_events);
   v("end_ns", t.end_ns);
+  v.optional("decode_errors", t.decode_errors);
 }
-
-std::string_view kind_name(const ForkEvent&) { return "fork"; }
-std::string_view kind_name(const ExecEvent&) { return "exec"; }
-std::string_view kind_name(const ExitEvent&) { return "exit"; }
-std::string_view kind_name(const FreeEvent&) { return "free"; }
-std::string_view kind_name(const WaitEnterEvent&) { return "wait_enter"; }
-std::string_view kind_name(const WaitExitEvent&) { return "wait_exit"; }
-std::string_view kind_name(const SignalEvent& e) { return e.delivered ? "signal_deliver" : "signal_generate"; }
-std::string_view kind_name(const CloneReturnEvent&) { return "clone_return"; }
 
 constexpr std::array<std::pair<std::string_view, WaitSyscall>, 2> kWaitSyscalls{{
     {"wait4", WaitSyscall::wait4},
@@ -208,6 +203,11 @@ class LineWriter {
     out_ += '"';
   }
   void end() { out_ += "}\n"; }
+
+  template <class T>
+  void optional(std::string_view key, const T& value) {
+    (*this)(key, value);
+  }
 
   template <class T>
   void operator()(std::string_view key, const T& value) {
@@ -326,6 +326,12 @@ class FieldReader {
     read(*it, key, value);
   }
 
+  // A field recordings made before it existed lack: `value` keeps its default.
+  template <class T>
+  void optional(std::string_view key, T& value) {
+    if (object_.contains(key)) (*this)(key, value);
+  }
+
   // "type" and "kind": plain strings only.
   std::string_view plain_string(std::string_view key) {
     auto it = object_.find(key);
@@ -442,39 +448,23 @@ EventBody read_body(FieldReader& reader) {
   return body;
 }
 
-template <bool kDelivered>
-EventBody read_signal(FieldReader& reader) {
-  SignalEvent body;
-  fields(reader, body);
-  body.delivered = kDelivered;
-  return body;
-}
-
 using BodyReader = EventBody (*)(FieldReader&);
-constexpr std::array<std::pair<std::string_view, BodyReader>, 9> kBodyReaders{{
-    {"fork", read_body<ForkEvent>},
-    {"exec", read_body<ExecEvent>},
-    {"exit", read_body<ExitEvent>},
-    {"free", read_body<FreeEvent>},
-    {"wait_enter", read_body<WaitEnterEvent>},
-    {"wait_exit", read_body<WaitExitEvent>},
-    {"signal_generate", read_signal<false>},
-    {"signal_deliver", read_signal<true>},
-    {"clone_return", read_body<CloneReturnEvent>},
-}};
+#define PROCLIFE_BODY_READER(name, abi, Raw, Body) read_body<Body>,
+constexpr std::array<BodyReader, std::variant_size_v<EventBody>> kBodyReaders{
+    PROCLIFE_EVENT_KINDS(PROCLIFE_BODY_READER)};
+#undef PROCLIFE_BODY_READER
 
 Event read_event(const Json& line, const LineContext& where) {
   FieldReader common(line, "event", where);
   std::string kind(common.plain_string("kind"));
-  auto reader = std::find_if(kBodyReaders.begin(), kBodyReaders.end(),
-                             [&](const auto& entry) { return entry.first == kind; });
-  if (reader == kBodyReaders.end()) where.fail("unknown event kind " + quoted_for_message(kind));
+  auto known = std::find(kEventKindNames.begin(), kEventKindNames.end(), kind);
+  if (known == kEventKindNames.end()) where.fail("unknown event kind " + quoted_for_message(kind));
   Event event;
   common("ns", event.ns);
   common("cpu", event.cpu);
   common("task", event.task);
   FieldReader body(line, kind + " event", where);
-  event.body = reader->second(body);
+  event.body = kBodyReaders[static_cast<size_t>(known - kEventKindNames.begin())](body);
   return event;
 }
 
@@ -524,6 +514,7 @@ Graph start_graph(const RecordHeader& header) {
 void finish_graph(Graph& graph, const std::optional<RecordTrailer>& trailer, uint64_t last_ns) {
   graph.finish(trailer ? trailer->end_ns : last_ns);
   graph.set_lost_events(trailer ? trailer->lost_events : 0);
+  graph.add_decode_errors(trailer ? trailer->decode_errors : 0);
 }
 
 }  // namespace
@@ -552,7 +543,7 @@ void RecordWriter::write(const Event& event) {
   if (finished_) throw std::logic_error("RecordWriter::write after finish");
   LineWriter line(buffer_);
   line.begin("event");
-  line("kind", std::visit([](const auto& body) { return kind_name(body); }, event.body));
+  line("kind", event_kind_name(event.body));
   line("ns", event.ns);
   line("cpu", event.cpu);
   line("task", event.task);
@@ -568,11 +559,10 @@ void RecordWriter::flush() {
   if (!out_) throw std::runtime_error("cannot write the recording");
 }
 
-void RecordWriter::finish(uint64_t lost_events, uint64_t end_ns) {
+void RecordWriter::finish(const RecordTrailer& trailer) {
   if (finished_) throw std::logic_error("RecordWriter::finish twice");
   LineWriter line(buffer_);
   line.begin("trailer");
-  const RecordTrailer trailer{lost_events, end_ns};
   fields(line, trailer);
   line.end();
   finished_ = true;

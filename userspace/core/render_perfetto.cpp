@@ -187,7 +187,8 @@ Json TraceWriter::finish(const ReportContext& context) {
   // otherData holds strings only, per the trace-event format.
   Json other = {{"command", shell_join(context.command)},
                 {"duration", format_duration(end_ns_ - graph_.origin_ns())},
-                {"lost_events", std::to_string(graph_.lost_events())}};
+                {"lost_events", std::to_string(graph_.lost_events())},
+                {"decode_errors", std::to_string(graph_.decode_errors())}};
   return {{"traceEvents", std::move(events_)}, {"displayTimeUnit", "ns"}, {"otherData", std::move(other)}};
 }
 

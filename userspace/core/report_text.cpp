@@ -103,6 +103,9 @@ void write_text_report(const Graph& graph, const ReportContext& context, std::os
   if (graph.lost_events())
     out << fmt::format("WARNING: {} events were lost (ring buffer full); parts of this report may be wrong.\n",
                        graph.lost_events());
+  if (graph.decode_errors())
+    out << fmt::format("WARNING: {} records could not be decoded; parts of this report may be wrong.\n",
+                       graph.decode_errors());
   out << '\n';
   // Without a CMD (attach), running at the end is no leak, just where the trace stopped.
   write_problem_list(graph, EndState::running,
