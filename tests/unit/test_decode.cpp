@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "decode.hpp"
+#include "kernel.hpp"
 #include "proclife_abi.h"
 
 using namespace proclife;

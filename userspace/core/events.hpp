@@ -178,27 +178,6 @@ struct Event {
   EventBody body;
 };
 
-// Kernel values the model interprets; stable ABI on every kernel.
-namespace kernel {
-inline constexpr int kSigchld = 17;
-inline constexpr uint32_t kPfSignaled = 0x00000400;
-inline constexpr uint32_t kSignalGroupExit = 0x00000004;
-inline constexpr uint64_t kSigIgn = 1;
-inline constexpr uint64_t kSaNocldwait = 0x00000002;
-inline constexpr uint64_t kSaSiginfo = 0x00000004;
-inline constexpr uint64_t kSaRestart = 0x10000000;
-inline constexpr uint32_t kWnohang = 0x00000001;
-inline constexpr uint32_t kWuntraced = 0x00000002;
-inline constexpr uint32_t kWexited = 0x00000004;
-inline constexpr uint32_t kWcontinued = 0x00000008;
-inline constexpr uint32_t kWnowait = 0x01000000;
-inline constexpr uint32_t kWnothread = 0x20000000;
-inline constexpr uint32_t kWall = 0x40000000;
-inline constexpr uint32_t kWclone = 0x80000000;
-inline constexpr int kCldExited = 1, kCldKilled = 2, kCldDumped = 3, kCldTrapped = 4,
-                     kCldStopped = 5, kCldContinued = 6;
-inline constexpr int kPAll = 0, kPPid = 1, kPPgid = 2, kPPidfd = 3;
-}  // namespace kernel
 
 }  // namespace proclife
 

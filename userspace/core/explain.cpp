@@ -95,18 +95,22 @@ std::string sigchld_text(const Graph& graph, const Process& child) {
   }
   std::string when = format_offset(graph.rel(sig->generated_ns));
   switch (sig->result) {
-    case 1:
+    case SigchldResult::ignored:
       return fmt::format("SIGCHLD was generated at {} and discarded ({})", when,
-                         child.parent_sigchld_handler == 0 ? "the parent's disposition is the default, ignore"
-                                                           : "the parent was exiting itself");
-    case 3: return fmt::format("SIGCHLD was generated at {} but the signal queue overflowed", when);
+                         child.parent_sigchld == SigchldDisposition::default_action
+                             ? "the parent's disposition is the default, ignore"
+                             : "the parent was exiting itself");
+    case SigchldResult::overflow:
+      return fmt::format("SIGCHLD was generated at {} but the signal queue overflowed", when);
     default: break;
   }
-  std::string text = sig->result == 2 ? fmt::format("SIGCHLD was generated at {} while one was already pending (one signal for several children)", when)
+  std::string text = sig->result == SigchldResult::pending ? fmt::format("SIGCHLD was generated at {} while one was already pending (one signal for several children)", when)
                                       : fmt::format("SIGCHLD was generated at {}", when);
   if (!sig->delivered_ns)
     return text + " and was not seen delivered to a handler (taken with signalfd or sigwait, or still pending)";
-  const char* handler = sig->handler == 0 ? "the default action" : sig->handler == kernel::kSigIgn ? "SIG_IGN" : "its handler";
+  const char* handler = sig->disposition == SigchldDisposition::default_action ? "the default action"
+                        : sig->disposition == SigchldDisposition::ignore       ? "SIG_IGN"
+                                                                               : "its handler";
   std::string flags;
   if (sig->sa_flags & kernel::kSaNocldwait) flags += " SA_NOCLDWAIT";
   if (sig->sa_flags & kernel::kSaSiginfo) flags += " SA_SIGINFO";
@@ -119,7 +123,7 @@ std::string sigchld_text(const Graph& graph, const Process& child) {
 // a handler (or the loop it wakes) that reaps with WNOHANG.
 bool handled_first(const Process& child, uint64_t wait_enter_ns) {
   const auto& sig = child.sigchld;
-  return sig && sig->delivered_ns && sig->handler > kernel::kSigIgn && wait_enter_ns >= *sig->delivered_ns;
+  return sig && sig->delivered_ns && sig->disposition == SigchldDisposition::handler && wait_enter_ns >= *sig->delivered_ns;
 }
 
 std::string reap_text(const Process* parent, const Process& child) {

@@ -136,24 +136,6 @@ void fields(auto& v, Is<RecordTrailer> auto& t) {
   v.optional("decode_errors", t.decode_errors);
 }
 
-constexpr std::array<std::pair<std::string_view, WaitSyscall>, 2> kWaitSyscalls{{
-    {"wait4", WaitSyscall::wait4},
-    {"waitid", WaitSyscall::waitid},
-}};
-constexpr std::array<std::pair<std::string_view, CloneSyscall>, 4> kCloneSyscalls{{
-    {"clone", CloneSyscall::clone},
-    {"clone3", CloneSyscall::clone3},
-    {"fork", CloneSyscall::fork},
-    {"vfork", CloneSyscall::vfork},
-}};
-
-template <class Enum, size_t N>
-std::string_view enum_name(const std::array<std::pair<std::string_view, Enum>, N>& names, Enum value) {
-  for (const auto& [name, v] : names)
-    if (v == value) return name;
-  return names.front().first;  // not reached: every enumerator is listed
-}
-
 // ---- Writing: straight into a line buffer ----
 
 constexpr char kHexDigits[] = "0123456789abcdef";
@@ -252,8 +234,8 @@ class LineWriter {
     out_[open] = '{';
     out_ += '}';
   }
-  void write(WaitSyscall value) { write_name(enum_name(kWaitSyscalls, value)); }
-  void write(CloneSyscall value) { write_name(enum_name(kCloneSyscalls, value)); }
+  void write(WaitSyscall value) { write_name(wait_syscall_name(value)); }
+  void write(CloneSyscall value) { write_name(clone_syscall_name(value)); }
   void write_name(std::string_view name) {
     out_ += '"';
     out_ += name;
@@ -420,20 +402,20 @@ class FieldReader {
 
   template <class Enum, size_t N>
   void read_enum(const Json& value, std::string_view key, Enum& out,
-                 const std::array<std::pair<std::string_view, Enum>, N>& names) {
+                 const std::array<Named<Enum>, N>& names) {
     if (!value.is_string()) wrong_type(key, "a string", value);
     const auto& text = value.get_ref<const std::string&>();
-    for (const auto& [name, v] : names)
+    for (const auto& [enumerator, name] : names)
       if (name == text) {
-        out = v;
+        out = enumerator;
         return;
       }
     std::string known;
-    for (const auto& [name, v] : names) known += (known.empty() ? "" : ", ") + std::string(name);
+    for (const auto& entry : names) known += (known.empty() ? "" : ", ") + std::string(entry.name);
     where_.fail(fmt::format("{}: \"{}{}\" is {}, not one of {}", what_, prefix_, key, quoted_for_message(text), known));
   }
-  void read(const Json& value, std::string_view key, WaitSyscall& out) { read_enum(value, key, out, kWaitSyscalls); }
-  void read(const Json& value, std::string_view key, CloneSyscall& out) { read_enum(value, key, out, kCloneSyscalls); }
+  void read(const Json& value, std::string_view key, WaitSyscall& out) { read_enum(value, key, out, kWaitSyscallNames); }
+  void read(const Json& value, std::string_view key, CloneSyscall& out) { read_enum(value, key, out, kCloneSyscallNames); }
 
   const Json& object_;
   std::string what_;

@@ -150,10 +150,9 @@ void TraceWriter::signals(const Process& process) {
   instant("SIGCHLD generated", pid, sig->generated_ns,
           {{"to_pid", receiver_pid}, {"result", sigchld_result_name(sig->result)}});
   if (!sig->delivered_ns) return;
-  const char* handler = sig->handler == 0 ? "default" : sig->handler == kernel::kSigIgn ? "ignore" : "handler";
   // On the receiver's track when it is traced; else on the child's own.
   instant("SIGCHLD delivered", receiver ? receiver_pid : pid, *sig->delivered_ns,
-          {{"from_pid", pid}, {"to_pid", receiver_pid}, {"handler", handler}});
+          {{"from_pid", pid}, {"to_pid", receiver_pid}, {"handler", disposition_name(sig->disposition)}});
 }
 
 // fork: a 1 ns "fork" mark on the parent's track -> the child's first slice.
