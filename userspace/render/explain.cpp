@@ -7,6 +7,7 @@
 #include "escape.hpp"
 #include "format.hpp"
 #include "tree.hpp"
+#include "verdict.hpp"
 
 namespace proclife {
 namespace {
@@ -233,9 +234,8 @@ void write_explain_report(const Graph& graph, const ReportContext& context, std:
   for (size_t root : tree.roots) {
     const Process& process = graph.processes()[root];
     out << '\n';
-    bool is_cmd = graph.observer_pid() && process.parent_pid == graph.observer_pid();
     out << fmt::format("{} {}:\n", describe_process(process),
-                       is_cmd                 ? "is CMD, started by proclife"
+                       is_cmd(graph, process) ? "is CMD, started by proclife"
                        : process.pre_existing ? "was running before the trace began"
                                               : "was started by an untraced process");
     explain_child(graph, nullptr, process, out);

@@ -6,6 +6,7 @@
 #include "format.hpp"
 #include "report.hpp"
 #include "tree.hpp"
+#include "verdict.hpp"
 
 namespace proclife {
 namespace {
@@ -13,14 +14,7 @@ namespace {
 constexpr size_t kMaxArgvWidth = 72;
 
 std::string short_argv(const Process& process) {
-  if (process.execs.empty()) return {};
-  std::string joined = shell_join(process.execs.back().argv);
-  if (joined.size() > kMaxArgvWidth) {
-    size_t cut = kMaxArgvWidth - 3;  // not inside a UTF-8 sequence
-    while (cut > 0 && (static_cast<unsigned char>(joined[cut]) & 0xC0) == 0x80) --cut;
-    joined = joined.substr(0, cut) + "...";
-  }
-  return " `" + joined + "`";
+  return process.execs.empty() ? "" : " `" + last_argv(process, kMaxArgvWidth) + "`";
 }
 
 std::string describe_reap(const Graph& graph, const Process& process) {
