@@ -24,13 +24,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Stable uapi/kernel constants; vmlinux.h carries types, not #defines. */
-#define PF_KTHREAD 0x00200000
-#define PF_SIGNALED 0x00000400
-#define SIGNAL_GROUP_EXIT 0x00000004
-#define SIGCHLD 17
-#define CLONE_VM 0x00000100
-#define CLONE_VFORK 0x00004000
 
 const volatile __u32 cfg_trace_all = 0;
 /* proclife itself: its wait for CMD and the SIGCHLD CMD sends it are recorded,
@@ -170,7 +163,7 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_
 	__u64 parent_start;
 	__u32 parent_tid;
 
-	if (child->flags & PF_KTHREAD)
+	if (child->flags & PL_PF_KTHREAD)
 		return 0;
 	parent_start = leader_start_ns(parent);
 	if (!is_traced(parent_tgid, parent_start))
@@ -309,7 +302,7 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	leader_exits = task->pid == task->tgid;
 	/* do_group_exit() sets SIGNAL_GROUP_EXIT for its caller; every thread it
 	 * zaps dies through get_signal(), which marks it PF_SIGNALED. */
-	calls_exit_group = (signal->flags & SIGNAL_GROUP_EXIT) && !(task->flags & PF_SIGNALED);
+	calls_exit_group = (signal->flags & PL_SIGNAL_GROUP_EXIT) && !(task->flags & PL_PF_SIGNALED);
 	/* Any other thread's exit (pthread_exit()) changes nothing we report. */
 	if (!group_dead && !leader_exits && !calls_exit_group)
 		return 0;
@@ -337,8 +330,8 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	parent = task->real_parent;
 	fill_task_id(&e->parent, parent);
 	/* do_notify_parent() autoreaps when this is SIG_IGN or has SA_NOCLDWAIT. */
-	e->parent_sigchld_handler = (__u64)parent->sighand->action[SIGCHLD - 1].sa.sa_handler;
-	e->parent_sigchld_flags = parent->sighand->action[SIGCHLD - 1].sa.sa_flags;
+	e->parent_sigchld_handler = (__u64)parent->sighand->action[PL_SIGCHLD - 1].sa.sa_handler;
+	e->parent_sigchld_flags = parent->sighand->action[PL_SIGCHLD - 1].sa.sa_flags;
 	__builtin_memset(&e->new_reaper, 0, sizeof(e->new_reaper));
 	if (group_dead)
 		find_new_reaper(task, &e->new_reaper);
@@ -479,9 +472,9 @@ static __always_inline int on_clone_return(struct task_struct *task, struct pt_r
 	if (nr == PL_NR_CLONE)
 		flags = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	else if (nr == PL_NR_FORK)
-		flags = SIGCHLD;
+		flags = PL_SIGCHLD;
 	else if (nr == PL_NR_VFORK)
-		flags = CLONE_VFORK | CLONE_VM | SIGCHLD;
+		flags = PL_CLONE_VFORK | PL_CLONE_VM | PL_SIGCHLD;
 	else if (bpf_probe_read_user(&flags, sizeof(flags), (void *)PT_REGS_PARM1_CORE_SYSCALL(regs)))
 		known = 0; /* clone3: struct clone_args begins with flags */
 	e->flags = flags;
@@ -535,7 +528,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	struct pl_signal_event *e;
 	__u32 target_tgid = target->tgid;
 
-	if (!(cfg_self_tgid && target_tgid == cfg_self_tgid && sig == SIGCHLD) &&
+	if (!(cfg_self_tgid && target_tgid == cfg_self_tgid && sig == PL_SIGCHLD) &&
 	    !is_traced(target_tgid, leader_start_ns(target)))
 		return 0;
 	e = reserve(PL_EV_SIGNAL_GENERATE, sizeof(*e));

@@ -150,6 +150,16 @@ struct pl_clone_return_event {
 #define PL_NR_WAITID 247
 #define PL_NR_CLONE3 435
 
+/* Stable kernel constants both halves interpret (vmlinux.h carries types,
+ * not #defines); userspace/core/kernel.hpp names them for C++. */
+#define PL_PF_KTHREAD 0x00200000        /* task->flags */
+#define PL_PF_SIGNALED 0x00000400       /* task->flags: killed by a signal */
+#define PL_SIGNAL_GROUP_EXIT 0x00000004 /* signal->flags */
+#define PL_SIGCHLD 17
+#define PL_CLONE_VM 0x00000100
+#define PL_CLONE_VFORK 0x00004000
+#define PL_CLONE_PARENT 0x00008000
+
 #define PL_CFG_TRACE_ALL 1
 
 #ifdef __cplusplus

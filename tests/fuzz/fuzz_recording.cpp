@@ -22,7 +22,7 @@ std::string write_again(const proclife::Recording& recording) {
   std::ostringstream out;
   proclife::RecordWriter writer(out, recording.header);
   for (const auto& event : recording.events) writer.write(event);
-  if (recording.trailer) writer.finish(recording.trailer->lost_events, recording.trailer->end_ns);
+  if (recording.trailer) writer.finish(*recording.trailer);
   writer.flush();
   return out.str();
 }

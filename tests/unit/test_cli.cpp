@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "formats.hpp"
 
 using namespace proclife;
 
@@ -39,7 +40,7 @@ using Args = std::vector<std::string>;
 TEST_CASE("run -- CMD ARGS traces CMD with its arguments", "[cli]") {
   RunCommand run = parse_run({"run", "--", "sleep", "1"});
   CHECK(run.command == Args{"sleep", "1"});
-  CHECK(run.trace.output.format == Format::text);
+  CHECK(run.trace.output.format == "text");
   CHECK(run.trace.output.output_path.empty());
   CHECK(run.trace.output.record_path.empty());
   CHECK(run.trace.ring_buffer_mb == 2);
@@ -57,12 +58,12 @@ TEST_CASE("arguments after CMD stay CMD's, with or without --", "[cli]") {
   // Options proclife itself knows must not be taken from CMD's arguments.
   RunCommand dashed = parse_run({"run", "--", "tool", "--format", "json", "-o", "x"});
   CHECK(dashed.command == Args{"tool", "--format", "json", "-o", "x"});
-  CHECK(dashed.trace.output.format == Format::text);
+  CHECK(dashed.trace.output.format == "text");
   CHECK(dashed.trace.output.output_path.empty());
 
   RunCommand bare = parse_run({"run", "tool", "--format", "json", "-v"});
   CHECK(bare.command == Args{"tool", "--format", "json", "-v"});
-  CHECK(bare.trace.output.format == Format::text);
+  CHECK(bare.trace.output.format == "text");
   CHECK_FALSE(bare.trace.verbose);
 }
 
@@ -84,30 +85,40 @@ TEST_CASE("arguments with spaces and quotes reach CMD unchanged", "[cli]") {
 
 TEST_CASE("options before CMD configure the run", "[cli]") {
   RunCommand run = parse_run({"run", "--format", "json", "-o", "f", "--", "x"});
-  CHECK(run.trace.output.format == Format::json);
+  CHECK(run.trace.output.format == "json");
   CHECK(run.trace.output.output_path == "f");
   CHECK(run.command == Args{"x"});
 
   RunCommand more = parse_run({"run", "-f", "dot", "--record", "trace.ndjson", "--ring-buffer-mb", "64", "-v", "x"});
-  CHECK(more.trace.output.format == Format::dot);
+  CHECK(more.trace.output.format == "dot");
   CHECK(more.trace.output.record_path == "trace.ndjson");
   CHECK(more.trace.ring_buffer_mb == 64);
   CHECK(more.trace.verbose);
   CHECK(more.command == Args{"x"});
 }
 
-TEST_CASE("the format option accepts every format name in any case", "[cli]") {
-  for (Format format : {Format::text, Format::json, Format::explain, Format::dot, Format::perfetto, Format::svg}) {
-    std::string name = format_name(format);
+TEST_CASE("the format option accepts every registered format name in any case", "[cli]") {
+  REQUIRE(output_formats().size() == 6);
+  for (const auto& format : output_formats()) {
+    std::string name(format.name);
     INFO(name);
-    CHECK(parse_run({"run", "--format", name, "--", "x"}).trace.output.format == format);
+    CHECK(parse_run({"run", "--format", name, "--", "x"}).trace.output.format == name);
   }
-  CHECK(parse_run({"run", "--format", "JSON", "--", "x"}).trace.output.format == Format::json);
+  CHECK(parse_run({"run", "--format", "JSON", "--", "x"}).trace.output.format == "json");
+}
+
+TEST_CASE("the help lists every registered format with its summary", "[cli]") {
+  CliExit help = parse_exit({"run", "--help"});
+  CHECK(help.status == 0);
+  for (const auto& format : output_formats()) {
+    CHECK_THAT(help.message, Catch::Contains(std::string(format.name)));
+    CHECK_THAT(help.message, Catch::Contains(std::string(format.summary)));
+  }
 }
 
 TEST_CASE("the explain flag is the same as --format explain", "[cli]") {
   RunCommand run = parse_run({"run", "--explain", "--", "x"});
-  CHECK(run.trace.output.format == Format::explain);
+  CHECK(run.trace.output.format == "explain");
   CHECK(run.command == Args{"x"});
 }
 
@@ -201,11 +212,11 @@ TEST_CASE("report FILE rebuilds a report from a recording", "[cli]") {
   REQUIRE(std::holds_alternative<ReportCommand>(parsed));
   const auto& report = std::get<ReportCommand>(parsed);
   CHECK(report.recording == "trace.ndjson");
-  CHECK(report.output.format == Format::text);
+  CHECK(report.output.format == "text");
 
   ParsedCommand json = parse({"report", "--format", "json", "-o", "out.json", "trace.ndjson"});
   REQUIRE(std::holds_alternative<ReportCommand>(json));
-  CHECK(std::get<ReportCommand>(json).output.format == Format::json);
+  CHECK(std::get<ReportCommand>(json).output.format == "json");
   CHECK(std::get<ReportCommand>(json).output.output_path == "out.json");
   CHECK(std::get<ReportCommand>(json).recording == "trace.ndjson");
 }
@@ -214,11 +225,12 @@ TEST_CASE("report without a recording is an error", "[cli]") {
   CHECK(parse_exit({"report"}).status == 125);
 }
 
-TEST_CASE("format_name names each format", "[cli]") {
-  CHECK(std::string(format_name(Format::text)) == "text");
-  CHECK(std::string(format_name(Format::json)) == "json");
-  CHECK(std::string(format_name(Format::explain)) == "explain");
-  CHECK(std::string(format_name(Format::dot)) == "dot");
-  CHECK(std::string(format_name(Format::perfetto)) == "perfetto");
-  CHECK(std::string(format_name(Format::svg)) == "svg");
+TEST_CASE("the format registry finds each format by its name, and no other", "[cli]") {
+  for (const char* name : {"text", "json", "explain", "dot", "perfetto", "svg"}) {
+    INFO(name);
+    REQUIRE(find_output_format(name));
+    CHECK(find_output_format(name)->name == name);
+  }
+  CHECK_FALSE(find_output_format("xml"));
+  CHECK(output_formats().front().name == OutputOptions{}.format);  // the default comes first
 }

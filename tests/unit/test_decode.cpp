@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "decode.hpp"
+#include "kernel.hpp"
 #include "proclife_abi.h"
 
 using namespace proclife;
@@ -287,8 +288,7 @@ TEST_CASE("signal records decode as generate or deliver by their kind", "[decode
 
   Event generated = decode(raw);
   check_header(generated);
-  const auto& sig = std::get<SignalEvent>(generated.body);
-  CHECK_FALSE(sig.delivered);
+  const auto& sig = std::get<SignalGenerateEvent>(generated.body);
   CHECK(sig.target == TaskId{4242, 4242, 4'000'000'000});
   CHECK(sig.sig == 17);
   CHECK(sig.info_code == kernel::kCldKilled);
@@ -301,7 +301,7 @@ TEST_CASE("signal records decode as generate or deliver by their kind", "[decode
   CHECK(sig.comm == "victim");
 
   raw.hdr.kind = PL_EV_SIGNAL_DELIVER;
-  CHECK(std::get<SignalEvent>(decode(raw).body).delivered);
+  CHECK(std::holds_alternative<SignalDeliverEvent>(decode(raw).body));
 }
 
 TEST_CASE("a clone-return record names the syscall that made the child", "[decode]") {

@@ -141,8 +141,8 @@ TEST_CASE("a SIGCHLD the parent ignores is recorded as ignored and never deliver
 
   const Process& exited_child = process(graph, child);
   REQUIRE(exited_child.sigchld);
-  CHECK(exited_child.sigchld->result == 1);
-  CHECK(std::string(sigchld_result_name(exited_child.sigchld->result)) == "ignored");
+  CHECK(exited_child.sigchld->result == SigchldResult::ignored);
+  CHECK(sigchld_result_name(exited_child.sigchld->result) == "ignored");
   CHECK(exited_child.sigchld->generated_ns == at_us(501));
   CHECK(exited_child.sigchld->info_code == kernel::kCldExited);
   CHECK_FALSE(exited_child.sigchld->delivered_ns);
@@ -159,10 +159,10 @@ TEST_CASE("a SIGCHLD delivered to the parent's handler records when and to which
 
   const auto& sig = process(graph, child).sigchld;
   REQUIRE(sig);
-  CHECK(sig->result == 0);
+  CHECK(sig->result == SigchldResult::delivered);
   CHECK(sig->generated_ns == at_us(501));
   CHECK(sig->delivered_ns == at_us(520));
-  CHECK(sig->handler == 0x401000);
+  CHECK(sig->disposition == SigchldDisposition::handler);
   CHECK(sig->sa_flags == (kernel::kSaRestart | kernel::kSaSiginfo));
 }
 
@@ -188,9 +188,9 @@ TEST_CASE("one delivered SIGCHLD stands for every child whose SIGCHLD was alread
     const auto& sig = process(with_d_pending, p).sigchld;
     REQUIRE(sig);
     CHECK(sig->delivered_ns == at_us(510));
-    CHECK(sig->handler == 0x401000);
+    CHECK(sig->disposition == SigchldDisposition::handler);
   }
-  CHECK(process(with_d_pending, b).sigchld->result == 2);
+  CHECK(process(with_d_pending, b).sigchld->result == SigchldResult::pending);
   CHECK_FALSE(process(with_d_pending, d).sigchld->delivered_ns);
 
   // The next delivery is d's alone: the earlier ones keep their time.
@@ -620,7 +620,7 @@ TEST_CASE("a signal the kernel generated names no sender process") {
   Proc child = scenario.fork(sh, 11, 5);
   scenario.signal(Proc{7, at_us(0)}, child, 2, 8, "kworker/u4:1");
   scenario.events.back().body = [&] {
-    auto sig = std::get<SignalEvent>(scenario.events.back().body);
+    auto sig = std::get<SignalGenerateEvent>(scenario.events.back().body);
     sig.info_code = 0x80;  // SI_KERNEL: the terminal's Ctrl-C
     return EventBody{sig};
   }();

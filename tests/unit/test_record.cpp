@@ -44,7 +44,7 @@ auto tie(const WaitExitEvent& e) {
                   e.status_read);
 }
 auto tie(const SignalEvent& e) {
-  return std::tie(e.delivered, e.target, e.sig, e.info_code, e.info_pid, e.info_status, e.result, e.group,
+  return std::tie(e.target, e.sig, e.info_code, e.info_pid, e.info_status, e.result, e.group,
                   e.handler, e.sa_flags, e.comm);
 }
 auto tie(const CloneReturnEvent& e) { return std::tie(e.child, e.flags, e.syscall, e.flags_known, e.ret); }
@@ -82,8 +82,8 @@ std::vector<Event> every_kind() {
   push(WaitEnterEvent{kI32Min});
   push(WaitExitEvent{kU64Max, WaitSyscall::wait4, -1, 0, kU32Max, kI64Min, kI32Min, 1, 2, true});
   push(WaitExitEvent{0, WaitSyscall::waitid, 3, 7, 4, std::numeric_limits<int64_t>::max(), 0, -5, -6, false});
-  push(SignalEvent{false, kTaskB, 17, 1, 4243, 0x8b, 1, true, 1, 0x4000000, hostile()});
-  push(SignalEvent{true, kTaskB, 64, -6, -1, -2, 4, false, kU64Max, kU64Max, hostile()});
+  push(SignalGenerateEvent{{kTaskB, 17, 1, 4243, 0x8b, 1, true, 1, 0x4000000, hostile()}});
+  push(SignalDeliverEvent{{kTaskB, 64, -6, -1, -2, 4, false, kU64Max, kU64Max, hostile()}});
   for (auto syscall : {CloneSyscall::clone, CloneSyscall::clone3, CloneSyscall::fork, CloneSyscall::vfork})
     push(CloneReturnEvent{kTaskB, kU64Max, syscall, true, -11});
   return events;
@@ -106,7 +106,7 @@ std::string record(const RecordHeader& header, const std::vector<Event>& events,
   std::ostringstream out;
   RecordWriter writer(out, header);
   for (const auto& event : events) writer.write(event);
-  writer.finish(lost, end_ns);
+  writer.finish({lost, end_ns});
   return out.str();
 }
 

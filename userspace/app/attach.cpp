@@ -64,7 +64,7 @@ int attach_command(const AttachCommand& command) {
 
   Session session(command.trace);
   GraphOptions options{monotonic_ns(), 0, 0};
-  Graph& graph = session.start_graph(options);
+  Graph& graph = session.configure_graph(options);
   RecordHeader header;
   header.origin_ns = options.origin_ns;
   header.command = {fmt::format("attach -p {}", command.pid)};

@@ -1,19 +1,24 @@
 #include "cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <map>
+
+#include "formats.hpp"
 
 namespace proclife {
 namespace {
 
-const std::map<std::string, Format> kFormats = {{"text", Format::text},         {"json", Format::json},
-                                                {"explain", Format::explain},   {"dot", Format::dot},
-                                                {"perfetto", Format::perfetto}, {"svg", Format::svg}};
-
 void add_output_options(CLI::App& command, OutputOptions& output) {
-  command.add_option("--format,-f", output.format, "Report format: text, json, explain, dot, perfetto, svg")
-      ->transform(CLI::CheckedTransformer(kFormats, CLI::ignore_case))
+  std::map<std::string, std::string> names;
+  std::string help = "Report format:";
+  for (const auto& format : output_formats()) {
+    names.emplace(format.name, format.name);
+    help += fmt::format("\n  {:<9} {}", format.name, format.summary);
+  }
+  command.add_option("--format,-f", output.format, help)
+      ->transform(CLI::CheckedTransformer(names, CLI::ignore_case))
       ->option_text("FORMAT");
   command.add_option("-o,--output", output.output_path, "Write the report to FILE instead of stderr")
       ->option_text("FILE");
@@ -22,7 +27,7 @@ void add_output_options(CLI::App& command, OutputOptions& output) {
 void add_trace_options(CLI::App& command, TraceOptions& trace) {
   add_output_options(command, trace.output);
   command.add_flag_function(
-      "--explain", [&trace](int64_t) { trace.output.format = Format::explain; },
+      "--explain", [&trace](int64_t) { trace.output.format = "explain"; },
       "Same as --format explain: the reaping story in plain language");
   command.add_option("--record", trace.output.record_path, "Also record every event to FILE (NDJSON)")
       ->option_text("FILE");
@@ -37,12 +42,6 @@ void add_trace_options(CLI::App& command, TraceOptions& trace) {
 }
 
 }  // namespace
-
-const char* format_name(Format format) {
-  for (const auto& [name, value] : kFormats)
-    if (value == format) return name.c_str();
-  return "text";
-}
 
 ParsedCommand parse_command_line(int argc, const char* const* argv) {
   CLI::App app{"proclife: process lifetimes from the kernel: fork, exec, exit, SIGCHLD, wait and reap", "proclife"};

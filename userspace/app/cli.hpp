@@ -12,10 +12,8 @@
 
 namespace proclife {
 
-enum class Format { text, json, explain, dot, perfetto, svg };
-
 struct OutputOptions {
-  Format format = Format::text;
+  std::string format = "text";  // a name in output_formats()
   std::string output_path;  // empty: stderr
   std::string record_path;  // empty: no recording
 };
@@ -61,7 +59,5 @@ inline constexpr int kExitNotFound = 127;
 inline constexpr int kExitGateFailed = 86;  // a --fail-on condition held
 
 ParsedCommand parse_command_line(int argc, const char* const* argv);
-
-const char* format_name(Format format);
 
 }  // namespace proclife

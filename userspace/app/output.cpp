@@ -4,21 +4,15 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "explain.hpp"
+#include "formats.hpp"
 
 namespace proclife {
 namespace {
 
-void render(const Graph& graph, const ReportContext& context, Format format, std::ostream& out) {
-  switch (format) {
-    case Format::text: write_text_report(graph, context, out); return;
-    case Format::json: write_json_report(graph, context, out); return;
-    case Format::explain: write_explain_report(graph, context, out); return;
-    case Format::dot: write_dot_report(graph, context, out); return;
-    case Format::perfetto: write_perfetto_report(graph, context, out); return;
-    case Format::svg: write_svg_report(graph, context, out); return;
-  }
-  throw std::runtime_error(std::string("the ") + format_name(format) + " format is not available");
+void render(const Graph& graph, const ReportContext& context, const std::string& name, std::ostream& out) {
+  const OutputFormat* format = find_output_format(name);
+  if (!format) throw std::runtime_error("the " + name + " format is not available");
+  format->write(graph, context, out);
 }
 
 }  // namespace

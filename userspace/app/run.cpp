@@ -119,7 +119,7 @@ int run_command(const RunCommand& command) {
   uint64_t origin = monotonic_ns();
   GatedChild child(command.command);
   GraphOptions options{origin, session.self_pid(), static_cast<uint32_t>(child.pid())};
-  session.start_graph(options);
+  session.configure_graph(options);
   if (!command.trace.output.record_path.empty())
     session.record_to(command.trace.output.record_path, record_header(command, options));
   session.probe().track(child.pid());

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "decode.hpp"
+#include "ingest.hpp"
 
 namespace proclife {
 namespace {
@@ -60,10 +60,7 @@ Session::Session(const TraceOptions& options)
       signal_fd_(open_signal_fd()),
       epoll_fd_(checked(epoll_create1(EPOLL_CLOEXEC), "epoll_create1")),
       probe_(probe_options(options, self_pid_), [this](const void* data, size_t size) {
-        auto event = decode_record(data, size);
-        if (!event || !graph_) return;
-        graph_->apply(*event);
-        if (recorder_) recorder_->write(*event);
+        ingest_record(graph_, recorder_ ? &*recorder_ : nullptr, data, size);
       }) {
   watch(epoll_fd_, probe_.ready_fd());
   watch(epoll_fd_, signal_fd_);
@@ -74,9 +71,9 @@ Session::~Session() {
   close(signal_fd_);
 }
 
-Graph& Session::start_graph(GraphOptions options) {
-  graph_ = std::make_unique<Graph>(std::move(options));
-  return *graph_;
+Graph& Session::configure_graph(GraphOptions options) {
+  graph_.set_options(std::move(options));
+  return graph_;
 }
 
 void Session::consume() {
@@ -127,7 +124,7 @@ Session::Woken Session::follow(const std::function<bool()>& done, int watch_fd, 
 void Session::settle_reaps() {
   constexpr uint64_t kSettleNs = 500'000'000;
   auto settled = [this] {
-    for (const auto& process : graph_->processes())
+    for (const auto& process : graph_.processes())
       if (process.end_state() == EndState::zombie && !process.parent) return false;
     return true;
   };
@@ -136,9 +133,9 @@ void Session::settle_reaps() {
 
 void Session::finish() {
   consume();
-  graph_->finish(monotonic_ns());
-  graph_->set_lost_events(probe_.lost_events());
-  if (recorder_) recorder_->finish(graph_->lost_events(), graph_->end_ns());
+  graph_.finish(monotonic_ns());
+  graph_.set_lost_events(probe_.lost_events());
+  if (recorder_) recorder_->finish({graph_.lost_events(), graph_.end_ns(), graph_.decode_errors()});
 }
 
 }  // namespace proclife

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <fstream>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 
@@ -25,9 +24,11 @@ class Session {
   explicit Session(const TraceOptions& options);
   ~Session();
 
-  // The graph exists once the session knows who it observes (the run root).
-  Graph& start_graph(GraphOptions options);
-  Graph& graph() { return *graph_; }
+  // The graph exists from construction, so no event can arrive before it;
+  // this says who it observes (the run root is known only once forked), and
+  // must come before the first follow(): events are consumed only there.
+  Graph& configure_graph(GraphOptions options);
+  Graph& graph() { return graph_; }
   Probe& probe() { return probe_; }
   uint32_t self_pid() const { return self_pid_; }
 
@@ -60,7 +61,7 @@ class Session {
   uint32_t self_pid_;
   int signal_fd_ = -1;
   int epoll_fd_ = -1;
-  std::unique_ptr<Graph> graph_;
+  Graph graph_;
   std::ofstream record_file_;
   std::optional<RecordWriter> recorder_;
   Probe probe_;

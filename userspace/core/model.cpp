@@ -1,12 +1,11 @@
 #include "model.hpp"
 
 #include <algorithm>
-#include <type_traits>
+#include <stdexcept>
 
 namespace proclife {
 namespace {
 
-constexpr uint64_t kCloneVm = 0x100, kCloneVfork = 0x4000, kCloneParent = 0x8000;
 constexpr uint32_t kObserverSlot = UINT32_MAX;
 
 uint64_t child_slot_key(uint32_t parent_slot, uint32_t pid) { return static_cast<uint64_t>(parent_slot) << 32 | pid; }
@@ -34,6 +33,11 @@ std::optional<uint64_t> Process::zombie_ns() const {
 }
 
 Graph::Graph(GraphOptions options) : options_(std::move(options)) {}
+
+void Graph::set_options(GraphOptions options) {
+  if (!procs_.empty() || decode_errors_) throw std::logic_error("Graph::set_options after the first event");
+  options_ = std::move(options);
+}
 
 const Process* Graph::find(ProcKey key) const {
   auto index = index_of(key);
@@ -102,22 +106,15 @@ size_t Graph::ensure(ProcKey key) {
 }
 
 void Graph::apply(const Event& event) {
-  std::visit(
-      [&](const auto& body) {
-        using Body = std::decay_t<decltype(body)>;
-        if constexpr (std::is_same_v<Body, ForkEvent>) on_fork(event, body);
-        else if constexpr (std::is_same_v<Body, CloneReturnEvent>) on_clone_return(event, body);
-        else if constexpr (std::is_same_v<Body, ExecEvent>) on_exec(event, body);
-        else if constexpr (std::is_same_v<Body, ExitEvent>) on_exit(event, body);
-        else if constexpr (std::is_same_v<Body, FreeEvent>) on_free(event);
-        else if constexpr (std::is_same_v<Body, WaitEnterEvent>) on_wait_enter(event, body);
-        else if constexpr (std::is_same_v<Body, WaitExitEvent>) on_wait_exit(event, body);
-        else if constexpr (std::is_same_v<Body, SignalEvent>) {
-          if (body.delivered) on_signal_deliver(event, body);
-          else on_signal_generate(event, body);
-        }
-      },
-      event.body);
+  dispatch(
+      event.body, [&](const ForkEvent& fork) { on_fork(event, fork); },
+      [&](const ExecEvent& exec) { on_exec(event, exec); }, [&](const ExitEvent& exit) { on_exit(event, exit); },
+      [&](const FreeEvent&) { on_free(event); },
+      [&](const WaitEnterEvent& wait) { on_wait_enter(event, wait); },
+      [&](const WaitExitEvent& wait) { on_wait_exit(event, wait); },
+      [&](const SignalGenerateEvent& sig) { on_signal_generate(event, sig); },
+      [&](const SignalDeliverEvent& sig) { on_signal_deliver(event, sig); },
+      [&](const CloneReturnEvent& ret) { on_clone_return(event, ret); });
 }
 
 void Graph::on_fork(const Event& e, const ForkEvent& fork) {
@@ -163,7 +160,7 @@ void Graph::on_clone_return(const Event& e, const CloneReturnEvent& ret) {
   // CLONE_PARENT (runc's nsexec, for one): the child's parent is its
   // creator's parent, who gets its SIGCHLD and must reap it.
   auto creator = index_of(e.task.process());
-  if (!(ret.flags & kCloneParent) || !creator || process.reap) return;
+  if (!(ret.flags & kernel::kCloneParent) || !creator || process.reap) return;
   unlink_child(*child);
   process.parent = at(*creator).parent;
   process.parent_pid = at(*creator).parent_pid;
@@ -212,7 +209,7 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
   pending_sigchld_.erase(e.task.tgid);
   process.exit = std::move(record);
   process.exit_signal = exit.exit_signal;
-  process.parent_sigchld_handler = exit.parent_sigchld_handler;
+  process.parent_sigchld = sigchld_disposition(exit.parent_sigchld_handler);
   if (process.ns_level == 0 && exit.ns_level > 0) {
     // Learnt only now (it existed before the trace): its parent's wait will
     // report this pid.
@@ -379,13 +376,13 @@ void Graph::on_signal_generate(const Event& e, const SignalEvent& sig) {
   if (!child) return;
   Process& process = at(*child);
   if (!is_exit_report(sig.info_code)) {
-    process.stop_signals.push_back({e.ns, sig.info_code, sig.result});
+    process.stop_signals.push_back({e.ns, sig.info_code, sigchld_result(sig.result)});
     return;
   }
   if (process.sigchld) return;
-  process.sigchld = SigchldRecord{e.ns, sig.result, sig.info_code, std::nullopt, 0, 0};
-  constexpr int kDelivered = 0, kAlreadyPending = 2;
-  if (sig.result == kDelivered || sig.result == kAlreadyPending)
+  SigchldResult result = sigchld_result(sig.result);
+  process.sigchld = SigchldRecord{e.ns, result, sig.info_code, std::nullopt, {}, 0};
+  if (result == SigchldResult::delivered || result == SigchldResult::pending)
     pending_sigchld_[sig.target.tgid].push_back(*child);
 }
 
@@ -398,7 +395,7 @@ void Graph::on_signal_deliver(const Event& e, const SignalEvent& sig) {
     auto& record = at(child).sigchld;
     if (!record || record->delivered_ns) continue;
     record->delivered_ns = e.ns;
-    record->handler = sig.handler;
+    record->disposition = sigchld_disposition(sig.handler);
     record->sa_flags = sig.sa_flags;
   }
   pending_sigchld_.erase(pending);
@@ -412,39 +409,10 @@ const char* clone_kind_name(const Process& process) {
     case CloneSyscall::vfork: return "vfork";
     case CloneSyscall::clone:
     case CloneSyscall::clone3:
-      if ((clone.flags & (kCloneVm | kCloneVfork)) == (kCloneVm | kCloneVfork)) return "spawn";
-      if (clone.flags & kCloneVfork) return "vfork";
-      return (clone.flags & kCloneVm) ? "clone" : "fork";
-  }
-  return "unknown";
-}
-
-const char* end_state_name(EndState state) {
-  switch (state) {
-    case EndState::reaped: return "reaped";
-    case EndState::zombie: return "zombie";
-    case EndState::running: return "running";
-  }
-  return "running";
-}
-
-const char* reap_via_name(ReapVia via) {
-  switch (via) {
-    case ReapVia::wait4: return "wait4";
-    case ReapVia::waitid: return "waitid";
-    case ReapVia::autoreap: return "autoreap";
-    case ReapVia::released: return "released";
-  }
-  return "released";
-}
-
-const char* sigchld_result_name(int result) {
-  switch (result) {
-    case 0: return "delivered";
-    case 1: return "ignored";
-    case 2: return "pending";
-    case 3: return "overflow";
-    case 4: return "lose_info";
+      constexpr uint64_t kSpawn = kernel::kCloneVm | kernel::kCloneVfork;
+      if ((clone.flags & kSpawn) == kSpawn) return "spawn";
+      if (clone.flags & kernel::kCloneVfork) return "vfork";
+      return (clone.flags & kernel::kCloneVm) ? "clone" : "fork";
   }
   return "unknown";
 }

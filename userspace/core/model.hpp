@@ -9,13 +9,26 @@
 #include <unordered_map>
 #include <vector>
 
-#include "decode.hpp"
 #include "events.hpp"
+#include "kernel.hpp"
 
 namespace proclife {
 
 enum class EndState { reaped, zombie, running };
+inline constexpr std::array<Named<EndState>, 3> kEndStateNames{{
+    {EndState::reaped, "reaped"},
+    {EndState::zombie, "zombie"},
+    {EndState::running, "running"},
+}};
 enum class ReapVia { wait4, waitid, autoreap, released };
+inline constexpr std::array<Named<ReapVia>, 4> kReapViaNames{{
+    {ReapVia::wait4, "wait4"},
+    {ReapVia::waitid, "waitid"},
+    {ReapVia::autoreap, "autoreap"},
+    {ReapVia::released, "released"},
+}};
+inline std::string_view end_state_name(EndState state) { return name_of(kEndStateNames, state); }
+inline std::string_view reap_via_name(ReapVia via) { return name_of(kReapViaNames, via); }
 
 struct CloneInfo {
   std::optional<CloneSyscall> syscall;  // unknown until the syscall returns
@@ -52,10 +65,10 @@ struct ExitRecord {
 
 struct SigchldRecord {
   uint64_t generated_ns = 0;
-  int result = 0;  // TRACE_SIGNAL_*: 0 delivered, 1 ignored, 2 pending, 3 overflow, 4 lose_info
+  SigchldResult result = SigchldResult::delivered;
   int info_code = 0;
   std::optional<uint64_t> delivered_ns;
-  uint64_t handler = 0;
+  SigchldDisposition disposition = SigchldDisposition::default_action;  // once delivered
   uint64_t sa_flags = 0;
 };
 
@@ -105,7 +118,7 @@ struct OpenWait {  // a wait call entered and not yet returned
 struct ChildSignal {  // SIGCHLD for a stop or continue
   uint64_t ns = 0;
   int info_code = 0;
-  int result = 0;
+  SigchldResult result = SigchldResult::delivered;
 };
 
 struct Process {
@@ -125,7 +138,7 @@ struct Process {
   uint32_t threads = 1;  // ever, the leader included
   std::optional<ExitRecord> exit;
   std::optional<SigchldRecord> sigchld;
-  uint64_t parent_sigchld_handler = 0;  // the parent's SIGCHLD disposition when this exited
+  SigchldDisposition parent_sigchld = SigchldDisposition::default_action;  // when this exited
   std::vector<ChildSignal> stop_signals;
   std::optional<ReapRecord> reap;
   std::optional<OrphanRecord> orphaned;
@@ -155,6 +168,9 @@ class Graph {
   static constexpr size_t kMaxWaitCalls = 4096;
 
   explicit Graph(GraphOptions options = {});
+  // Who the trace observes, learnt once the run root is forked: only before
+  // the first event (throws std::logic_error after).
+  void set_options(GraphOptions options);
 
   void apply(const Event& event);
   // Marks a process known to exist before tracing began (attach, the run root).
@@ -164,6 +180,8 @@ class Graph {
   void seed_pre_existing(uint32_t pid, uint32_t parent_pid, std::string comm);
   void finish(uint64_t end_ns) { end_ns_ = end_ns; }
   void set_lost_events(uint64_t lost) { lost_events_ = lost; }
+  // Records the probe wrote that were too short or of an unknown kind.
+  void add_decode_errors(uint64_t errors) { decode_errors_ += errors; }
 
   // A deque: growing never copies the processes already recorded.
   const std::deque<Process>& processes() const { return procs_; }
@@ -172,6 +190,7 @@ class Graph {
   uint64_t origin_ns() const { return options_.origin_ns; }
   uint64_t end_ns() const { return end_ns_; }
   uint64_t lost_events() const { return lost_events_; }
+  uint64_t decode_errors() const { return decode_errors_; }
   uint32_t observer_pid() const { return options_.observer_pid; }
   // Time relative to the trace start, for reports.
   int64_t rel(uint64_t ns) const { return static_cast<int64_t>(ns - options_.origin_ns); }
@@ -211,13 +230,11 @@ class Graph {
   std::unordered_map<uint32_t, size_t> seeded_;  // pid -> index, start time still unknown
   uint64_t end_ns_ = 0;
   uint64_t lost_events_ = 0;
+  uint64_t decode_errors_ = 0;
 };
 
 // "fork", "vfork", "spawn" (CLONE_VM|CLONE_VFORK, as posix_spawn does),
 // "clone", or "unknown" when the creating syscall was not seen.
 const char* clone_kind_name(const Process& process);
-const char* end_state_name(EndState state);
-const char* reap_via_name(ReapVia via);
-const char* sigchld_result_name(int result);
 
 }  // namespace proclife

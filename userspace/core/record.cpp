@@ -80,8 +80,11 @@ void fields(auto& v, Is<WaitExitEvent> auto& e) {
   v("status_read", e.status_read);
 }
 
-// `delivered` is not a field: it is the kind (signal_generate, signal_deliver).
-void fields(auto& v, Is<SignalEvent> auto& e) {
+// signal_generate and signal_deliver: the kind tells them apart.
+template <class T>
+concept IsSignal = std::derived_from<std::remove_const_t<T>, SignalEvent>;
+
+void fields(auto& v, IsSignal auto& e) {
   v("target", e.target);
   v("sig", e.sig);
   v("info_code", e.info_code);
@@ -130,33 +133,7 @@ void fields(auto& v, Is<PreExistingProcess> auto& p) {
 void fields(auto& v, Is<RecordTrailer> auto& t) {
   v("lost_events", t.lost_events);
   v("end_ns", t.end_ns);
-}
-
-std::string_view kind_name(const ForkEvent&) { return "fork"; }
-std::string_view kind_name(const ExecEvent&) { return "exec"; }
-std::string_view kind_name(const ExitEvent&) { return "exit"; }
-std::string_view kind_name(const FreeEvent&) { return "free"; }
-std::string_view kind_name(const WaitEnterEvent&) { return "wait_enter"; }
-std::string_view kind_name(const WaitExitEvent&) { return "wait_exit"; }
-std::string_view kind_name(const SignalEvent& e) { return e.delivered ? "signal_deliver" : "signal_generate"; }
-std::string_view kind_name(const CloneReturnEvent&) { return "clone_return"; }
-
-constexpr std::array<std::pair<std::string_view, WaitSyscall>, 2> kWaitSyscalls{{
-    {"wait4", WaitSyscall::wait4},
-    {"waitid", WaitSyscall::waitid},
-}};
-constexpr std::array<std::pair<std::string_view, CloneSyscall>, 4> kCloneSyscalls{{
-    {"clone", CloneSyscall::clone},
-    {"clone3", CloneSyscall::clone3},
-    {"fork", CloneSyscall::fork},
-    {"vfork", CloneSyscall::vfork},
-}};
-
-template <class Enum, size_t N>
-std::string_view enum_name(const std::array<std::pair<std::string_view, Enum>, N>& names, Enum value) {
-  for (const auto& [name, v] : names)
-    if (v == value) return name;
-  return names.front().first;  // not reached: every enumerator is listed
+  v.optional("decode_errors", t.decode_errors);
 }
 
 // ---- Writing: straight into a line buffer ----
@@ -210,6 +187,11 @@ class LineWriter {
   void end() { out_ += "}\n"; }
 
   template <class T>
+  void optional(std::string_view key, const T& value) {
+    (*this)(key, value);
+  }
+
+  template <class T>
   void operator()(std::string_view key, const T& value) {
     out_ += ",\"";
     out_ += key;
@@ -252,8 +234,8 @@ class LineWriter {
     out_[open] = '{';
     out_ += '}';
   }
-  void write(WaitSyscall value) { write_name(enum_name(kWaitSyscalls, value)); }
-  void write(CloneSyscall value) { write_name(enum_name(kCloneSyscalls, value)); }
+  void write(WaitSyscall value) { write_name(wait_syscall_name(value)); }
+  void write(CloneSyscall value) { write_name(clone_syscall_name(value)); }
   void write_name(std::string_view name) {
     out_ += '"';
     out_ += name;
@@ -324,6 +306,12 @@ class FieldReader {
     auto it = object_.find(key);
     if (it == object_.end()) where_.fail(fmt::format("{} has no \"{}{}\"", what_, prefix_, key));
     read(*it, key, value);
+  }
+
+  // A field recordings made before it existed lack: `value` keeps its default.
+  template <class T>
+  void optional(std::string_view key, T& value) {
+    if (object_.contains(key)) (*this)(key, value);
   }
 
   // "type" and "kind": plain strings only.
@@ -414,20 +402,20 @@ class FieldReader {
 
   template <class Enum, size_t N>
   void read_enum(const Json& value, std::string_view key, Enum& out,
-                 const std::array<std::pair<std::string_view, Enum>, N>& names) {
+                 const std::array<Named<Enum>, N>& names) {
     if (!value.is_string()) wrong_type(key, "a string", value);
     const auto& text = value.get_ref<const std::string&>();
-    for (const auto& [name, v] : names)
+    for (const auto& [enumerator, name] : names)
       if (name == text) {
-        out = v;
+        out = enumerator;
         return;
       }
     std::string known;
-    for (const auto& [name, v] : names) known += (known.empty() ? "" : ", ") + std::string(name);
+    for (const auto& entry : names) known += (known.empty() ? "" : ", ") + std::string(entry.name);
     where_.fail(fmt::format("{}: \"{}{}\" is {}, not one of {}", what_, prefix_, key, quoted_for_message(text), known));
   }
-  void read(const Json& value, std::string_view key, WaitSyscall& out) { read_enum(value, key, out, kWaitSyscalls); }
-  void read(const Json& value, std::string_view key, CloneSyscall& out) { read_enum(value, key, out, kCloneSyscalls); }
+  void read(const Json& value, std::string_view key, WaitSyscall& out) { read_enum(value, key, out, kWaitSyscallNames); }
+  void read(const Json& value, std::string_view key, CloneSyscall& out) { read_enum(value, key, out, kCloneSyscallNames); }
 
   const Json& object_;
   std::string what_;
@@ -442,39 +430,23 @@ EventBody read_body(FieldReader& reader) {
   return body;
 }
 
-template <bool kDelivered>
-EventBody read_signal(FieldReader& reader) {
-  SignalEvent body;
-  fields(reader, body);
-  body.delivered = kDelivered;
-  return body;
-}
-
 using BodyReader = EventBody (*)(FieldReader&);
-constexpr std::array<std::pair<std::string_view, BodyReader>, 9> kBodyReaders{{
-    {"fork", read_body<ForkEvent>},
-    {"exec", read_body<ExecEvent>},
-    {"exit", read_body<ExitEvent>},
-    {"free", read_body<FreeEvent>},
-    {"wait_enter", read_body<WaitEnterEvent>},
-    {"wait_exit", read_body<WaitExitEvent>},
-    {"signal_generate", read_signal<false>},
-    {"signal_deliver", read_signal<true>},
-    {"clone_return", read_body<CloneReturnEvent>},
-}};
+#define PROCLIFE_BODY_READER(name, abi, Raw, Body) read_body<Body>,
+constexpr std::array<BodyReader, std::variant_size_v<EventBody>> kBodyReaders{
+    PROCLIFE_EVENT_KINDS(PROCLIFE_BODY_READER)};
+#undef PROCLIFE_BODY_READER
 
 Event read_event(const Json& line, const LineContext& where) {
   FieldReader common(line, "event", where);
   std::string kind(common.plain_string("kind"));
-  auto reader = std::find_if(kBodyReaders.begin(), kBodyReaders.end(),
-                             [&](const auto& entry) { return entry.first == kind; });
-  if (reader == kBodyReaders.end()) where.fail("unknown event kind " + quoted_for_message(kind));
+  auto known = std::find(kEventKindNames.begin(), kEventKindNames.end(), kind);
+  if (known == kEventKindNames.end()) where.fail("unknown event kind " + quoted_for_message(kind));
   Event event;
   common("ns", event.ns);
   common("cpu", event.cpu);
   common("task", event.task);
   FieldReader body(line, kind + " event", where);
-  event.body = reader->second(body);
+  event.body = kBodyReaders[static_cast<size_t>(known - kEventKindNames.begin())](body);
   return event;
 }
 
@@ -524,6 +496,7 @@ Graph start_graph(const RecordHeader& header) {
 void finish_graph(Graph& graph, const std::optional<RecordTrailer>& trailer, uint64_t last_ns) {
   graph.finish(trailer ? trailer->end_ns : last_ns);
   graph.set_lost_events(trailer ? trailer->lost_events : 0);
+  graph.add_decode_errors(trailer ? trailer->decode_errors : 0);
 }
 
 }  // namespace
@@ -552,7 +525,7 @@ void RecordWriter::write(const Event& event) {
   if (finished_) throw std::logic_error("RecordWriter::write after finish");
   LineWriter line(buffer_);
   line.begin("event");
-  line("kind", std::visit([](const auto& body) { return kind_name(body); }, event.body));
+  line("kind", event_kind_name(event.body));
   line("ns", event.ns);
   line("cpu", event.cpu);
   line("task", event.task);
@@ -568,11 +541,10 @@ void RecordWriter::flush() {
   if (!out_) throw std::runtime_error("cannot write the recording");
 }
 
-void RecordWriter::finish(uint64_t lost_events, uint64_t end_ns) {
+void RecordWriter::finish(const RecordTrailer& trailer) {
   if (finished_) throw std::logic_error("RecordWriter::finish twice");
   LineWriter line(buffer_);
   line.begin("trailer");
-  const RecordTrailer trailer{lost_events, end_ns};
   fields(line, trailer);
   line.end();
   finished_ = true;

@@ -8,7 +8,7 @@
 //    "pre_existing":[{"pid":N,"parent_pid":N,"comm":"bash"}]}
 //   {"type":"event","kind":"fork","ns":N,"cpu":N,"task":{"tid":N,"tgid":N,"start_ns":N},
 //    …every field of the event body, named as in events.hpp…}
-//   {"type":"trailer","lost_events":N,"end_ns":N}
+//   {"type":"trailer","lost_events":N,"end_ns":N,"decode_errors":N}
 // Kinds: fork, exec, exit, free, wait_enter, wait_exit, signal_generate,
 // signal_deliver (SignalEvent::delivered is the kind), clone_return. A TaskId
 // is {"tid","tgid","start_ns"}; the syscall enums are their names ("wait4",
@@ -27,7 +27,8 @@
 // a kind is required and typed (integers range-checked, no floats), and the
 // first problem throws one RecordingError naming the line ("trace.ndjson:17:
 // event has no \"ns\""). Unknown keys are ignored; an unknown type or kind is
-// an error. Blank lines are skipped. A recording without its trailer is cut
+// an error; the one optional field is the trailer's decode_errors (0 when
+// absent, as in recordings made before it existed). Blank lines are skipped. A recording without its trailer is cut
 // short (proclife crashed or was killed): its events are kept and the result
 // carries a warning, not an error; a last line without its '\n' that is not
 // JSON is the write that was cut, and is dropped with that warning.
@@ -75,6 +76,7 @@ struct RecordHeader {
 struct RecordTrailer {
   uint64_t lost_events = 0;
   uint64_t end_ns = 0;
+  uint64_t decode_errors = 0;  // optional when reading: older recordings lack it
 
   bool operator==(const RecordTrailer&) const = default;
 };
@@ -99,7 +101,7 @@ class RecordWriter {
   void write(const Event& event);
   void flush();
   // Writes the trailer and flushes; nothing may be written after it.
-  void finish(uint64_t lost_events, uint64_t end_ns);
+  void finish(const RecordTrailer& trailer);
 
   uint64_t events_written() const { return events_; }
 

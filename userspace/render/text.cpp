@@ -6,6 +6,7 @@
 #include "format.hpp"
 #include "report.hpp"
 #include "tree.hpp"
+#include "verdict.hpp"
 
 namespace proclife {
 namespace {
@@ -13,14 +14,7 @@ namespace {
 constexpr size_t kMaxArgvWidth = 72;
 
 std::string short_argv(const Process& process) {
-  if (process.execs.empty()) return {};
-  std::string joined = shell_join(process.execs.back().argv);
-  if (joined.size() > kMaxArgvWidth) {
-    size_t cut = kMaxArgvWidth - 3;  // not inside a UTF-8 sequence
-    while (cut > 0 && (static_cast<unsigned char>(joined[cut]) & 0xC0) == 0x80) --cut;
-    joined = joined.substr(0, cut) + "...";
-  }
-  return " `" + joined + "`";
+  return process.execs.empty() ? "" : " `" + last_argv(process, kMaxArgvWidth) + "`";
 }
 
 std::string describe_reap(const Graph& graph, const Process& process) {
@@ -103,6 +97,9 @@ void write_text_report(const Graph& graph, const ReportContext& context, std::os
   if (graph.lost_events())
     out << fmt::format("WARNING: {} events were lost (ring buffer full); parts of this report may be wrong.\n",
                        graph.lost_events());
+  if (graph.decode_errors())
+    out << fmt::format("WARNING: {} records could not be decoded; parts of this report may be wrong.\n",
+                       graph.decode_errors());
   out << '\n';
   // Without a CMD (attach), running at the end is no leak, just where the trace stopped.
   write_problem_list(graph, EndState::running,

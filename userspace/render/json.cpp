@@ -7,12 +7,6 @@
 namespace proclife {
 namespace {
 
-const char* handler_name(uint64_t handler) {
-  if (handler == 0) return "default";
-  if (handler == kernel::kSigIgn) return "ignore";
-  return "handler";
-}
-
 // Nanoseconds since the trace started, or null.
 std::optional<int64_t> rel(const Graph& graph, const std::optional<uint64_t>& ns) {
   return ns ? std::optional(graph.rel(*ns)) : std::nullopt;
@@ -73,7 +67,7 @@ void write_sigchld(JsonWriter& json, const Graph& graph, const Process& process)
   json.key("result").value(sigchld_result_name(sig.result));
   json.key("delivered_ns").value(rel(graph, sig.delivered_ns));
   json.key("handler");
-  if (delivered) json.value(handler_name(sig.handler));
+  if (delivered) json.value(disposition_name(sig.disposition));
   else json.null();
   json.key("sa_flags").value(delivered ? std::optional(sig.sa_flags) : std::nullopt);
   json.end_object();
@@ -171,6 +165,7 @@ void write_json_report(const Graph& graph, const ReportContext& context, std::os
   json.key("schema_version").value(int64_t{1});
   json.key("command").value(context.command);
   json.key("lost_events").value(graph.lost_events());
+  json.key("decode_errors").value(graph.decode_errors());
   json.key("duration_ns").value(graph.end_ns() > graph.origin_ns() ? graph.end_ns() - graph.origin_ns() : 0);
   json.key("processes").begin_array();
   for (const auto& process : graph.processes()) {

@@ -150,10 +150,9 @@ void TraceWriter::signals(const Process& process) {
   instant("SIGCHLD generated", pid, sig->generated_ns,
           {{"to_pid", receiver_pid}, {"result", sigchld_result_name(sig->result)}});
   if (!sig->delivered_ns) return;
-  const char* handler = sig->handler == 0 ? "default" : sig->handler == kernel::kSigIgn ? "ignore" : "handler";
   // On the receiver's track when it is traced; else on the child's own.
   instant("SIGCHLD delivered", receiver ? receiver_pid : pid, *sig->delivered_ns,
-          {{"from_pid", pid}, {"to_pid", receiver_pid}, {"handler", handler}});
+          {{"from_pid", pid}, {"to_pid", receiver_pid}, {"handler", disposition_name(sig->disposition)}});
 }
 
 // fork: a 1 ns "fork" mark on the parent's track -> the child's first slice.
@@ -187,7 +186,8 @@ Json TraceWriter::finish(const ReportContext& context) {
   // otherData holds strings only, per the trace-event format.
   Json other = {{"command", shell_join(context.command)},
                 {"duration", format_duration(end_ns_ - graph_.origin_ns())},
-                {"lost_events", std::to_string(graph_.lost_events())}};
+                {"lost_events", std::to_string(graph_.lost_events())},
+                {"decode_errors", std::to_string(graph_.decode_errors())}};
   return {{"traceEvents", std::move(events_)}, {"displayTimeUnit", "ns"}, {"otherData", std::move(other)}};
 }
 

@@ -7,6 +7,7 @@
 #include "escape.hpp"
 #include "format.hpp"
 #include "tree.hpp"
+#include "verdict.hpp"
 
 namespace proclife {
 namespace {
@@ -95,18 +96,22 @@ std::string sigchld_text(const Graph& graph, const Process& child) {
   }
   std::string when = format_offset(graph.rel(sig->generated_ns));
   switch (sig->result) {
-    case 1:
+    case SigchldResult::ignored:
       return fmt::format("SIGCHLD was generated at {} and discarded ({})", when,
-                         child.parent_sigchld_handler == 0 ? "the parent's disposition is the default, ignore"
-                                                           : "the parent was exiting itself");
-    case 3: return fmt::format("SIGCHLD was generated at {} but the signal queue overflowed", when);
+                         child.parent_sigchld == SigchldDisposition::default_action
+                             ? "the parent's disposition is the default, ignore"
+                             : "the parent was exiting itself");
+    case SigchldResult::overflow:
+      return fmt::format("SIGCHLD was generated at {} but the signal queue overflowed", when);
     default: break;
   }
-  std::string text = sig->result == 2 ? fmt::format("SIGCHLD was generated at {} while one was already pending (one signal for several children)", when)
+  std::string text = sig->result == SigchldResult::pending ? fmt::format("SIGCHLD was generated at {} while one was already pending (one signal for several children)", when)
                                       : fmt::format("SIGCHLD was generated at {}", when);
   if (!sig->delivered_ns)
     return text + " and was not seen delivered to a handler (taken with signalfd or sigwait, or still pending)";
-  const char* handler = sig->handler == 0 ? "the default action" : sig->handler == kernel::kSigIgn ? "SIG_IGN" : "its handler";
+  const char* handler = sig->disposition == SigchldDisposition::default_action ? "the default action"
+                        : sig->disposition == SigchldDisposition::ignore       ? "SIG_IGN"
+                                                                               : "its handler";
   std::string flags;
   if (sig->sa_flags & kernel::kSaNocldwait) flags += " SA_NOCLDWAIT";
   if (sig->sa_flags & kernel::kSaSiginfo) flags += " SA_SIGINFO";
@@ -119,7 +124,7 @@ std::string sigchld_text(const Graph& graph, const Process& child) {
 // a handler (or the loop it wakes) that reaps with WNOHANG.
 bool handled_first(const Process& child, uint64_t wait_enter_ns) {
   const auto& sig = child.sigchld;
-  return sig && sig->delivered_ns && sig->handler > kernel::kSigIgn && wait_enter_ns >= *sig->delivered_ns;
+  return sig && sig->delivered_ns && sig->disposition == SigchldDisposition::handler && wait_enter_ns >= *sig->delivered_ns;
 }
 
 std::string reap_text(const Process* parent, const Process& child) {
@@ -222,13 +227,15 @@ void write_explain_report(const Graph& graph, const ReportContext& context, std:
   out << fmt::format("proclife explains {}\n", shell_join(context.command));
   if (graph.lost_events())
     out << fmt::format("WARNING: {} events were lost; some of this account may be wrong.\n", graph.lost_events());
+  if (graph.decode_errors())
+    out << fmt::format("WARNING: {} records could not be decoded; some of this account may be wrong.\n",
+                       graph.decode_errors());
   ProcessTree tree = build_tree(graph);
   for (size_t root : tree.roots) {
     const Process& process = graph.processes()[root];
     out << '\n';
-    bool is_cmd = graph.observer_pid() && process.parent_pid == graph.observer_pid();
     out << fmt::format("{} {}:\n", describe_process(process),
-                       is_cmd                 ? "is CMD, started by proclife"
+                       is_cmd(graph, process) ? "is CMD, started by proclife"
                        : process.pre_existing ? "was running before the trace began"
                                               : "was started by an untraced process");
     explain_child(graph, nullptr, process, out);
