@@ -31,3 +31,10 @@ if(PROCLIFE_STATIC)
   proclife_header_only_fmt("${CMAKE_SOURCE_DIR}")
   target_link_options(proclife PRIVATE -static-libstdc++ -static-libgcc)
 endif()
+if(PROCLIFE_STATIC AND PROCLIFE_TESTS)
+  # The kernel tests (tests/) run this very binary; this checks what it links.
+  add_test(NAME "the release binary needs nothing but glibc, up to the version the README states"
+    COMMAND "${CMAKE_SOURCE_DIR}/tests/static_check.sh" $<TARGET_FILE:proclife> "${CMAKE_SOURCE_DIR}/README.md")
+  set_tests_properties("the release binary needs nothing but glibc, up to the version the README states"
+    PROPERTIES LABELS static)
+endif()

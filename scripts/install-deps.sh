@@ -9,6 +9,8 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev
   # tests and demo
   catch2 python3 graphviz
+  # release: the Debian package (dpkg-shlibdeps), `man proclife`, the zsh completion check
+  dpkg-dev man-db zsh
 )
 
 missing=()
