@@ -6,6 +6,7 @@
 #include <map>
 
 #include "formats.hpp"
+#include "version.hpp"
 
 namespace proclife {
 namespace {
@@ -41,9 +42,8 @@ void add_trace_options(CLI::App& command, TraceOptions& trace) {
   command.add_flag("--verbose,-v", trace.verbose, "Show libbpf's own log");
 }
 
-}  // namespace
-
-ParsedCommand parse_command_line(int argc, const char* const* argv) {
+// Parses argv, or (inspect set) hands the fully built app to inspect instead.
+ParsedCommand parse_or_inspect(int argc, const char* const* argv, const std::function<void(const CLI::App&)>* inspect) {
   CLI::App app{"proclife: process lifetimes from the kernel: fork, exec, exit, SIGCHLD, wait and reap", "proclife"};
   app.require_subcommand(1);
   app.set_version_flag("--version", PROCLIFE_VERSION);
@@ -85,12 +85,16 @@ ParsedCommand parse_command_line(int argc, const char* const* argv) {
   add_output_options(*report_cmd, report.output);
   report_cmd->add_option("recording", report.recording, "A file written by --record")->required();
 
+  if (inspect) {
+    (*inspect)(app);
+    return CliExit{};
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     return CliExit{0, app.help()};  // the selected subcommand's help, when there is one
   } catch (const CLI::CallForVersion&) {
-    return CliExit{0, std::string(PROCLIFE_VERSION) + "\n"};
+    return CliExit{0, version_text()};
   } catch (const CLI::ParseError& e) {
     return CliExit{kExitProclifeError, std::string("proclife: ") + e.what() + "\nRun 'proclife --help' for usage.\n"};
   }
@@ -111,6 +115,14 @@ ParsedCommand parse_command_line(int argc, const char* const* argv) {
     return run;
   }
   return report;
+}
+
+}  // namespace
+
+ParsedCommand parse_command_line(int argc, const char* const* argv) { return parse_or_inspect(argc, argv, nullptr); }
+
+void inspect_command_line(const std::function<void(const CLI::App&)>& inspect) {
+  parse_or_inspect(0, nullptr, &inspect);
 }
 
 }  // namespace proclife

@@ -3,12 +3,17 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "gate.hpp"
+
+namespace CLI {
+class App;
+}
 
 namespace proclife {
 
@@ -59,5 +64,9 @@ inline constexpr int kExitNotFound = 127;
 inline constexpr int kExitGateFailed = 86;  // a --fail-on condition held
 
 ParsedCommand parse_command_line(int argc, const char* const* argv);
+
+// Builds the very CLI::App parse_command_line parses with and hands it to
+// inspect: the man page and the shell completions are generated from it.
+void inspect_command_line(const std::function<void(const CLI::App&)>& inspect);
 
 }  // namespace proclife
