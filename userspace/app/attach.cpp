@@ -62,6 +62,12 @@ int attach_command(const AttachCommand& command) {
   PidFd pidfd(target);
   if (pidfd.get() < 0) throw std::runtime_error(fmt::format("cannot attach to pid {}: {}", target, strerror(errno)));
 
+  check_distinct_outputs(command.trace.output);
+  ReportSink report(command.trace.output, std::cerr);
+  std::unique_ptr<std::ofstream> recording;
+  if (!command.trace.output.record_path.empty())
+    recording = open_output_file(command.trace.output.record_path, "the recording");
+
   Session session(command.trace);
   GraphOptions options{monotonic_ns(), 0, 0};
   Graph& graph = session.start_graph(options);
@@ -82,7 +88,7 @@ int attach_command(const AttachCommand& command) {
     }
   }
   // Nothing is consumed before follow(): the recording misses no event.
-  if (!command.trace.output.record_path.empty()) session.record_to(command.trace.output.record_path, header);
+  if (recording) session.record_to(std::move(recording), header);
   std::cerr << fmt::format("proclife: attached to {} process{} under pid {}; Ctrl-C stops\n", followed.size(),
                            followed.size() == 1 ? "" : "es", command.pid);
 
@@ -91,8 +97,10 @@ int attach_command(const AttachCommand& command) {
   session.follow(nullptr, pidfd.get(), deadline);
   session.settle_reaps();
   session.finish();
-  write_report(graph, ReportContext{header.command}, command.trace.output);
-  return 0;
+  std::string report_error = report.write(graph, ReportContext{header.command});
+  if (report_error.empty()) return 0;
+  std::cerr << "proclife: " << report_error << '\n';
+  return kExitProclifeError;
 }
 
 }  // namespace proclife

@@ -5,11 +5,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
+#include <fstream>
 #include <iostream>
 #include <stdexcept>
 
+#include "decode.hpp"
 #include "escape.hpp"
 #include "format.hpp"
 #include "gate.hpp"
@@ -102,6 +105,14 @@ void kill_leaked(Session& session) {
   session.follow(done, -1, monotonic_ns() + kKillGraceNs);
 }
 
+// Tests only: PROCLIFE_TEST_KILL_AT=STEP makes proclife SIGKILL itself at
+// that set-up step, so a kernel test can prove CMD never runs when proclife
+// dies before releasing it. Unset, it does nothing.
+void test_kill_point(const char* step) {
+  const char* at = getenv("PROCLIFE_TEST_KILL_AT");
+  if (at && strcmp(at, step) == 0) raise(SIGKILL);
+}
+
 RecordHeader record_header(const RunCommand& command, const GraphOptions& options) {
   RecordHeader header;
   header.origin_ns = options.origin_ns;
@@ -115,14 +126,29 @@ RecordHeader record_header(const RunCommand& command, const GraphOptions& option
 }  // namespace
 
 int run_command(const RunCommand& command) {
+  // Every output is opened first, while signals still have their default
+  // action and before CMD exists: a path that cannot be written, or a FIFO
+  // nobody reads that the user gives up on with Ctrl-C, ends proclife here.
+  const OutputOptions& output = command.trace.output;
+  check_distinct_outputs(output);
+  ReportSink report(output, std::cerr);
+  std::unique_ptr<std::ofstream> recording;
+  if (!output.record_path.empty()) recording = open_output_file(output.record_path, "the recording");
+
   Session session(command.trace);
   uint64_t origin = monotonic_ns();
   GatedChild child(command.command);
   GraphOptions options{origin, session.self_pid(), static_cast<uint32_t>(child.pid())};
   session.start_graph(options);
-  if (!command.trace.output.record_path.empty())
-    session.record_to(command.trace.output.record_path, record_header(command, options));
+  if (recording) session.record_to(std::move(recording), record_header(command, options));
+  test_kill_point("filter-insert");
   session.probe().track(child.pid());
+  // A signal during set-up (blocked since the session began) aborts it: CMD
+  // is killed at the gate by ~GatedChild and never runs.
+  if (auto sig = session.pending_signal()) {
+    std::cerr << fmt::format("proclife: {} during set-up: CMD was not started\n", signal_name(*sig));
+    return 128 + *sig;
+  }
   if (int error = child.release()) {
     std::cerr << "proclife: cannot execute '" << printable(command.command.front()) << "': " << strerror(error)
               << '\n';
@@ -136,15 +162,21 @@ int run_command(const RunCommand& command) {
   session.settle_reaps();
   session.finish();
   const Graph& graph = session.graph();
-  write_report(graph, ReportContext{command.command}, command.trace.output);
+  std::string report_error = report.write(graph, ReportContext{command.command});
+  if (!report_error.empty()) std::cerr << "proclife: " << report_error << '\n';
   if (graph.lost_events())
     std::cerr << fmt::format("proclife: {} events lost (ring buffer or traced-process table full): try --ring-buffer-mb {}\n",
                              graph.lost_events(), command.trace.ring_buffer_mb * 4);
 
-  if (command.fail_on.empty()) return status;
-  auto findings = evaluate_gate(graph, command.fail_on);
-  write_gate_findings(graph, findings, std::cerr);
-  return findings.empty() ? status : kExitGateFailed;
+  int result = status;
+  if (!command.fail_on.empty()) {
+    auto findings = evaluate_gate(graph, command.fail_on);
+    write_gate_findings(graph, findings, std::cerr);
+    if (!findings.empty()) result = kExitGateFailed;
+  }
+  // A report that could not be written never passes for success; a failing
+  // CMD or gate keeps its own status (the error line above says the rest).
+  return !report_error.empty() && result == 0 ? kExitProclifeError : result;
 }
 
 }  // namespace proclife

@@ -6,7 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <fstream>
+#include <ostream>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -50,9 +50,14 @@ class Session {
   // the recording.
   void finish();
 
-  // Records every event from now on to `path` (NDJSON, see record.hpp); the
-  // header's version, kernel and boot id are filled in here.
-  void record_to(const std::string& path, RecordHeader header);
+  // Records every event from now on to `file` (NDJSON, see record.hpp),
+  // opened by the caller before set-up began; the header's version, kernel
+  // and boot id are filled in here.
+  void record_to(std::unique_ptr<std::ostream> file, RecordHeader header);
+
+  // A handled signal (Ctrl-C...) that arrived since the last follow(), if
+  // any: set-up checks it before letting CMD run.
+  std::optional<int> pending_signal();
 
  private:
   void consume();
@@ -61,7 +66,7 @@ class Session {
   int signal_fd_ = -1;
   int epoll_fd_ = -1;
   std::unique_ptr<Graph> graph_;
-  std::ofstream record_file_;
+  std::unique_ptr<std::ostream> record_file_;
   std::optional<RecordWriter> recorder_;
   Probe probe_;
 };

@@ -1,0 +1,124 @@
+// Issue 11: never harm a stranger, never run CMD untraced, never print
+// garbage. Each case acts out one way proclife used to get this wrong.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "harness.hpp"
+
+using namespace proclife::ktest;
+
+namespace {
+
+// A path under /tmp that does not exist (yet).
+std::string fresh_path(const char* stem) {
+  std::string path = temp_path(stem);
+  unlink(path.c_str());
+  return path;
+}
+
+bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+}  // namespace
+
+TEST_CASE("proclife SIGKILLed before the filter holds CMD: CMD never runs") {
+  require_root();
+  std::string marker = fresh_path("ran"), log = temp_path("log");
+  pid_t proclife = spawn({PROCLIFE_BIN, "run", "--", "touch", marker}, log, {"PROCLIFE_TEST_KILL_AT=filter-insert"});
+  CHECK(wait_exit(proclife) == 128 + SIGKILL);
+  usleep(300000);  // a released CMD would have run by now
+  INFO(slurp(log));
+  CHECK_FALSE(exists(marker));
+  unlink(log.c_str());
+}
+
+TEST_CASE("proclife killed while opening a --record FIFO: CMD never runs") {
+  require_root();
+  for (int sig : {SIGKILL, SIGTERM, SIGINT}) {
+    INFO("signal " << sig);
+    std::string fifo = fresh_path("fifo"), marker = fresh_path("ran"), log = temp_path("log");
+    REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+    pid_t proclife = spawn({PROCLIFE_BIN, "run", "--record", fifo, "--", "touch", marker}, log);
+    usleep(500000);  // blocked in open(): nobody reads the FIFO
+    kill(proclife, sig);
+    CHECK(wait_exit(proclife) == 128 + sig);
+    usleep(300000);
+    CHECK_FALSE(exists(marker));
+    unlink(fifo.c_str());
+    unlink(log.c_str());
+  }
+}
+
+TEST_CASE("an output that cannot be opened ends proclife before CMD runs") {
+  require_root();
+  std::string dir = fresh_path("dir");
+  REQUIRE(mkdir(dir.c_str(), 0700) == 0);
+  for (const std::string& bad : {std::string("/nonexistent/x"), dir}) {
+    for (const char* option : {"-o", "--record"}) {
+      INFO(option << " " << bad);
+      std::string marker = fresh_path("ran"), out;
+      int status = run_capture({PROCLIFE_BIN, "run", option, bad, "--", "touch", marker}, out);
+      INFO(out);
+      CHECK(status == 125);
+      CHECK_FALSE(exists(marker));
+      CHECK(out.find("cannot write") != std::string::npos);
+      CHECK(std::count(out.begin(), out.end(), '\n') == 1);
+    }
+  }
+  rmdir(dir.c_str());
+}
+
+TEST_CASE("-o and --record naming one file are refused before CMD runs") {
+  require_root();
+  std::string path = temp_path("same"), marker = fresh_path("ran");
+  std::string link = fresh_path("link");
+  REQUIRE(symlink(path.c_str(), link.c_str()) == 0);
+  for (const auto& record : {path, link}) {
+    INFO(record);
+    std::string out;
+    CHECK(run_capture({PROCLIFE_BIN, "run", "-o", path, "--record", record, "--", "touch", marker}, out) == 125);
+    CHECK(out.find("same file") != std::string::npos);
+    CHECK_FALSE(exists(marker));
+  }
+  unlink(link.c_str());
+  unlink(path.c_str());
+}
+
+TEST_CASE("a report that cannot be written is said, and CMD's status is kept") {
+  require_root();
+  std::string out;
+  SECTION("CMD failed: its status wins") {
+    CHECK(run_capture({PROCLIFE_BIN, "run", "-o", "/dev/full", "--", "sh", "-c", "exit 3"}, out) == 3);
+  }
+  SECTION("CMD succeeded: the failure to write is proclife's") {
+    CHECK(run_capture({PROCLIFE_BIN, "run", "-o", "/dev/full", "--", "true"}, out) == 125);
+  }
+  SECTION("the gate failed: its status wins") {
+    CHECK(run_capture({PROCLIFE_BIN, "run", "-o", "/dev/full", "--fail-on", "leaked", "--kill-leaked", "--", "sh",
+                       "-c", "sleep 30 &"},
+                      out) == 86);
+  }
+  INFO(out);
+  CHECK(out.find("cannot write the report to /dev/full: No space left on device") != std::string::npos);
+}
+
+TEST_CASE("a report on stderr that cannot be written is not lost silently") {
+  require_root();
+  pid_t proclife = fork();
+  REQUIRE(proclife >= 0);
+  if (proclife == 0) {
+    int full = open("/dev/full", O_WRONLY);
+    dup2(full, 2);
+    execl(PROCLIFE_BIN, PROCLIFE_BIN, "run", "--", "true", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  CHECK(wait_exit(proclife) == 125);
+}
