@@ -122,3 +122,96 @@ TEST_CASE("a report on stderr that cannot be written is not lost silently") {
   }
   CHECK(wait_exit(proclife) == 125);
 }
+
+namespace {
+
+// Forks a stranger (untraced: a child of this test) that runs `sleep 40`,
+// trying to give it `pid` through ns_last_pid; returns its pid.
+pid_t stranger_at(pid_t pid) {
+  {
+    std::ofstream last("/proc/sys/kernel/ns_last_pid");
+    last << pid - 1;
+  }
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    execlp("sleep", "sleep", "40", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return child;
+}
+
+struct LostExits {
+  int status = -1;
+  std::string log;
+  std::vector<pid_t> strangers;     // all the strangers started
+  size_t strangers_on_leaked_pids = 0;
+};
+
+// proclife with a 1 MiB ring buffer on lose_exits: the leakers' exits are
+// lost and strangers take their pids before proclife looks at them again.
+LostExits run_lose_exits(const std::string& option) {
+  require_root();
+  std::string dir = fresh_path("lose");
+  REQUIRE(mkdir(dir.c_str(), 0700) == 0);
+  std::string log = temp_path("log");
+  pid_t proclife = spawn({PROCLIFE_BIN, "run", "--ring-buffer-mb", "1", option, "-o", "/dev/null", "--",
+                          workload("lose_exits"), dir, "20"},
+                         log);
+  std::string pids_path = dir + "/pids";
+  for (int i = 0; i < 3000 && !exists(pids_path); ++i) usleep(10000);
+  REQUIRE(exists(pids_path));
+  LostExits result;
+  std::ifstream pids(pids_path);
+  for (pid_t leaked; pids >> leaked;) {
+    pid_t stranger = stranger_at(leaked);
+    result.strangers.push_back(stranger);
+    if (stranger == leaked) ++result.strangers_on_leaked_pids;
+  }
+  std::ofstream(dir + "/go").put('\n');
+  // Bounded: --wait-leaked with no limit must not wait for strangers.
+  int status = 0;
+  pid_t done = 0;
+  for (int i = 0; i < 1500 && done == 0; ++i) {
+    done = waitpid(proclife, &status, WNOHANG);
+    if (done == 0) usleep(20000);
+  }
+  if (done == 0) {
+    kill(proclife, SIGKILL);
+    waitpid(proclife, &status, 0);
+  }
+  result.status = done == 0 ? -1 : (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  result.log = slurp(log);
+  unlink(log.c_str());
+  std::filesystem::remove_all(dir);
+  return result;
+}
+
+// Every stranger is still alive, then ended by the test itself.
+void require_strangers_unharmed(const LostExits& run) {
+  INFO(run.log);
+  INFO(run.strangers_on_leaked_pids << " strangers on leaked pids");
+  REQUIRE(run.strangers_on_leaked_pids > 0);  // else the test proved nothing
+  for (pid_t stranger : run.strangers) {
+    int status = 0;
+    CHECK(waitpid(stranger, &status, WNOHANG) == 0);  // not dead of a signal from proclife
+    kill(stranger, SIGKILL);
+    waitpid(stranger, &status, 0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("--kill-leaked after lost exits: no stranger holding a freed pid is signalled") {
+  auto run = run_lose_exits("--kill-leaked");
+  require_strangers_unharmed(run);
+  CHECK(run.status == 0);
+  CHECK(run.log.find("the leak list is a guess: signalling none") != std::string::npos);
+}
+
+TEST_CASE("--wait-leaked after lost exits: stops for processes that are gone, waits for no stranger") {
+  auto run = run_lose_exits("--wait-leaked");
+  require_strangers_unharmed(run);
+  CHECK(run.status == 0);  // ended by itself, not by the test's deadline
+  CHECK(run.log.find("already exited, unseen") != std::string::npos);
+}

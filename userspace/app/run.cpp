@@ -73,35 +73,91 @@ int follow_cmd(Session& session, pid_t cmd, bool& interrupted) {
 
 bool nothing_running(const Graph& graph) { return running_processes(graph).empty(); }
 
+// The leaked processes that are provably still themselves: a pidfd held on
+// each one whose start time matches what the probe saw. One that fails the
+// check has exited (its exit unseen) and its pid may be a stranger's now.
+struct Held {
+  std::vector<size_t> indices;
+  std::vector<PidFd> pidfds;
+  std::vector<size_t> gone;
+  bool all_exited() const {
+    for (const auto& pidfd : pidfds)
+      if (!pidfd.exited()) return false;
+    return true;
+  }
+};
+
+Held hold_leaked(const Graph& graph, const std::vector<size_t>& leaked) {
+  Held held;
+  for (size_t index : leaked) {
+    const auto& key = graph.processes()[index].key;
+    auto pidfd = PidFd::verified(static_cast<pid_t>(key.pid), key.start_ns);
+    if (pidfd.get() < 0) {
+      held.gone.push_back(index);
+      continue;
+    }
+    held.indices.push_back(index);
+    held.pidfds.push_back(std::move(pidfd));
+  }
+  return held;
+}
+
+std::string plural(size_t n, const char* one, const char* many) { return fmt::format("{} {}", n, n == 1 ? one : many); }
+
+void say_gone(const Graph& graph, const Held& held) {
+  if (held.gone.empty()) return;
+  std::cerr << fmt::format("proclife: {} already exited, unseen (their pids may be others' now): {}\n",
+                           plural(held.gone.size(), "leaked process", "leaked processes"),
+                           list_processes(graph, held.gone));
+}
+
 void wait_for_leaked(Session& session, double limit_s) {
   auto leaked = running_processes(session.graph());
   if (leaked.empty()) return;
-  std::cerr << fmt::format("proclife: CMD exited; following {} leaked process{} until {} ({}): {}\n", leaked.size(),
-                           leaked.size() == 1 ? "" : "es", leaked.size() == 1 ? "it exits" : "they exit",
+  if (uint64_t lost = session.probe().lost_events())
+    std::cerr << fmt::format("proclife: {} events were lost: which processes are still running is a guess\n", lost);
+  Held held = hold_leaked(session.graph(), leaked);
+  say_gone(session.graph(), held);
+  if (held.indices.empty()) return;
+  std::cerr << fmt::format("proclife: CMD exited; following {} until {} ({}): {}\n",
+                           plural(held.indices.size(), "leaked process", "leaked processes"),
+                           held.indices.size() == 1 ? "it exits" : "they exit",
                            limit_s > 0 ? fmt::format("at most {} s", limit_s) : "Ctrl-C stops",
-                           list_processes(session.graph(), leaked));
+                           list_processes(session.graph(), held.indices));
   std::optional<uint64_t> deadline;
   if (limit_s > 0) deadline = monotonic_ns() + static_cast<uint64_t>(limit_s * 1e9);
-  session.follow([&] { return nothing_running(session.graph()); }, -1, deadline);
-}
-
-void signal_all(const Graph& graph, const std::vector<size_t>& indices, int sig) {
-  for (size_t index : indices) PidFd(static_cast<pid_t>(graph.processes()[index].key.pid)).send(sig);
+  session.follow([&] { return nothing_running(session.graph()) || held.all_exited(); }, -1, deadline);
 }
 
 void kill_leaked(Session& session) {
   auto leaked = running_processes(session.graph());
   if (leaked.empty()) return;
-  std::cerr << fmt::format("proclife: CMD exited; sending SIGTERM to {} leaked process{}: {}\n", leaked.size(),
-                           leaked.size() == 1 ? "" : "es", list_processes(session.graph(), leaked));
-  signal_all(session.graph(), leaked, SIGTERM);
-  auto done = [&] { return nothing_running(session.graph()); };
+  // With events lost, "still running" may be an exit proclife never saw, and
+  // the pid a stranger's: never signal on a guess.
+  if (uint64_t lost = session.probe().lost_events()) {
+    std::cerr << fmt::format(
+        "proclife: --kill-leaked: {} events were lost, so the leak list is a guess: signalling none of {}\n", lost,
+        plural(leaked.size(), "process", "processes"));
+    return;
+  }
+  Held held = hold_leaked(session.graph(), leaked);
+  say_gone(session.graph(), held);
+  if (held.indices.empty()) return;
+  std::cerr << fmt::format("proclife: CMD exited; sending SIGTERM to {}: {}\n",
+                           plural(held.indices.size(), "leaked process", "leaked processes"),
+                           list_processes(session.graph(), held.indices));
+  for (const auto& pidfd : held.pidfds) pidfd.send(SIGTERM);
+  auto done = [&] { return nothing_running(session.graph()) || held.all_exited(); };
   session.follow(done, -1, monotonic_ns() + kKillGraceNs);
-  auto stubborn = running_processes(session.graph());
+  std::vector<size_t> stubborn;
+  for (size_t i = 0; i < held.indices.size(); ++i)
+    if (!held.pidfds[i].exited()) stubborn.push_back(held.indices[i]);
   if (stubborn.empty()) return;
   std::cerr << fmt::format("proclife: still running after SIGTERM, sending SIGKILL: {}\n",
                            list_processes(session.graph(), stubborn));
-  signal_all(session.graph(), stubborn, SIGKILL);
+  // The same pidfds: a pid reused since cannot be hit.
+  for (size_t i = 0; i < held.indices.size(); ++i)
+    if (!held.pidfds[i].exited()) held.pidfds[i].send(SIGKILL);
   session.follow(done, -1, monotonic_ns() + kKillGraceNs);
 }
 
