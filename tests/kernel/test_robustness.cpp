@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -214,4 +215,52 @@ TEST_CASE("--wait-leaked after lost exits: stops for processes that are gone, wa
   require_strangers_unharmed(run);
   CHECK(run.status == 0);  // ended by itself, not by the test's deadline
   CHECK(run.log.find("already exited, unseen") != std::string::npos);
+}
+
+TEST_CASE("--wait-leaked=0.5 waits half a second, not forever") {
+  auto start = std::chrono::steady_clock::now();
+  auto traced = trace({"sh", "-c", "sleep 30 & echo leaked $!"}, {"--wait-leaked=0.5"});
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  INFO(traced.stderr_text);
+  CHECK(traced.status == 0);
+  CHECK(took >= 0.5);
+  CHECK(took < 5);
+  auto sleeper = traced.one("sleep");
+  CHECK(sleeper.at("state_at_end") == "running");
+  kill(static_cast<pid_t>(sleeper.at("pid").get<int>()), SIGKILL);
+}
+
+TEST_CASE("a non-root user holding CAP_BPF and CAP_PERFMON may trace") {
+  require_root();
+  std::string out;
+  int status = run_capture({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=+bpf,+perfmon",
+                            "--ambient-caps=+bpf,+perfmon", PROCLIFE_BIN, "run", "--", "sh", "-c", "exit 7"},
+                           out);
+  INFO(out);
+  CHECK(status == 7);
+  CHECK(out.find("needs root") == std::string::npos);
+}
+
+TEST_CASE("report writes to stdout, which is what users redirect") {
+  require_root();
+  std::string recording = temp_path("rec"), out;
+  REQUIRE(run_capture({PROCLIFE_BIN, "run", "-o", "/dev/null", "--record", recording, "--", "true"}, out) == 0);
+  std::string json = temp_path("json"), log = temp_path("log");
+  pid_t report = fork();
+  REQUIRE(report >= 0);
+  if (report == 0) {
+    int fd = open(json.c_str(), O_WRONLY | O_TRUNC);
+    int err = open(log.c_str(), O_WRONLY | O_TRUNC);
+    dup2(fd, 1);
+    dup2(err, 2);
+    execl(PROCLIFE_BIN, PROCLIFE_BIN, "report", recording.c_str(), "--format", "json", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  CHECK(wait_exit(report) == 0);
+  std::string text = slurp(json);
+  INFO(slurp(log));
+  REQUIRE_FALSE(text.empty());
+  CHECK(Json::parse(text).at("processes").size() == 1);
+  CHECK(slurp(log).empty());
+  for (const auto& path : {recording, json, log}) unlink(path.c_str());
 }
