@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "harness.hpp"
 
@@ -263,4 +264,82 @@ TEST_CASE("report writes to stdout, which is what users redirect") {
   CHECK(Json::parse(text).at("processes").size() == 1);
   CHECK(slurp(log).empty());
   for (const auto& path : {recording, json, log}) unlink(path.c_str());
+}
+
+TEST_CASE("CMD's clone(CLONE_PARENT) sibling is reaped by proclife and drawn as its child") {
+  require_root();
+  // Waits for its sibling to vanish: it hangs (exit 1) if proclife never reaps it.
+  auto traced = trace({workload("clone_parent")});
+  INFO(traced.stderr_text);
+  CHECK(traced.status == 0);
+  auto procs = traced.all("clone_parent");
+  REQUIRE(procs.size() == 2);
+  uint64_t proclife = procs[0].at("parent_pid");
+  CHECK(procs[1].at("reaper_pid") == proclife);
+  CHECK(procs[1].at("state_at_end") == "reaped");
+  // The text tree: both at the top level, children of proclife.
+  std::string out;
+  CHECK(run_capture({PROCLIFE_BIN, "run", "--", workload("clone_parent")}, out) == 0);
+  INFO(out);
+  CHECK(out.find("└─") == std::string::npos);
+}
+
+namespace {
+
+// Waits up to `seconds` for `needle` to show in the file at `path`.
+bool wait_for_text(const std::string& path, const std::string& needle, double seconds) {
+  for (int i = 0; i < seconds * 50; ++i) {
+    if (slurp(path).find(needle) != std::string::npos) return true;
+    usleep(20000);
+  }
+  return false;
+}
+
+char proc_state(pid_t pid) {
+  std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  return close == std::string::npos || close + 2 >= stat.size() ? 0 : stat[close + 2];
+}
+
+}  // namespace
+
+TEST_CASE("a CMD that stops itself: said on stderr, and not left stopped when proclife is stopped") {
+  require_root();
+  std::string log = temp_path("log");
+  pid_t proclife = spawn({PROCLIFE_BIN, "run", "-o", "/dev/null", "--", "sh", "-c", "echo cmd $$; kill -STOP $$; exit 5"},
+                         log);
+  REQUIRE(wait_for_text(log, "is stopped by SIGSTOP", 10));
+  std::smatch match;
+  std::string text = slurp(log);
+  REQUIRE(std::regex_search(text, match, std::regex("cmd (\\d+)")));
+  pid_t cmd = std::stoi(match[1]);
+  CHECK(proc_state(cmd) == 'T');
+  kill(proclife, SIGTERM);
+  CHECK(wait_exit(proclife) == 128 + SIGTERM);
+  INFO(slurp(log));
+  usleep(200000);
+  CHECK(proc_state(cmd) != 'T');  // gone (killed by the SIGTERM it was sent), or running
+  CHECK(std::count(text.begin(), text.end(), '\n') == 2);  // "cmd N" and the one line
+  unlink(log.c_str());
+}
+
+TEST_CASE("a CMD that ignores SIGTERM and stops itself is continued, not left stopped, after two") {
+  require_root();
+  std::string log = temp_path("log");
+  pid_t proclife = spawn(
+      {PROCLIFE_BIN, "run", "-o", "/dev/null", "--", "sh", "-c", "trap '' TERM; echo cmd $$; kill -STOP $$; sleep 2"},
+      log);
+  REQUIRE(wait_for_text(log, "is stopped", 10));
+  std::smatch match;
+  std::string text = slurp(log);
+  REQUIRE(std::regex_search(text, match, std::regex("cmd (\\d+)")));
+  pid_t cmd = std::stoi(match[1]);
+  kill(proclife, SIGTERM);
+  usleep(300000);
+  kill(proclife, SIGTERM);
+  CHECK(wait_exit(proclife) == 128 + SIGTERM);
+  usleep(200000);
+  CHECK(proc_state(cmd) != 'T');
+  kill(cmd, SIGKILL);
+  unlink(log.c_str());
 }

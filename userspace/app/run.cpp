@@ -48,11 +48,58 @@ std::string list_processes(const Graph& graph, const std::vector<size_t>& indice
   return text;
 }
 
+// proclife is the parent of CMD, and also of whatever the kernel hands it:
+// a sibling CMD made with clone(CLONE_PARENT) (runc's nsexec does). A good
+// parent reaps them, or a program waiting for them to vanish hangs. CMD
+// itself is reaped through its pidfd, for its status: reaping stops at it.
+void reap_other_children(pid_t cmd) {
+  for (;;) {
+    siginfo_t info{};
+    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0 || info.si_pid == cmd) return;
+    siginfo_t reaped{};
+    waitid(P_PID, static_cast<id_t>(info.si_pid), &reaped, WEXITED | WNOHANG);
+  }
+}
+
+// What proclife knows of CMD's job control: a stopped CMD is said once, and
+// is continued whenever proclife signals it, so none is left stopped.
+struct CmdState {
+  pid_t pid;
+  int pidfd;
+  bool stopped = false;
+
+  // On SIGCHLD: CMD stopped or continued?
+  void check_stop() {
+    siginfo_t info{};
+    if (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WSTOPPED | WCONTINUED | WNOHANG) != 0 ||
+        info.si_pid == 0)
+      return;
+    if (info.si_code == CLD_STOPPED && !stopped)
+      std::cerr << fmt::format("proclife: CMD ({}) is stopped by {}; proclife waits until it continues and exits\n",
+                               pid, signal_name(info.si_status));
+    stopped = info.si_code == CLD_STOPPED;
+  }
+  // A signal sent to CMD acts only once CMD runs.
+  void wake() {
+    if (stopped) kill(pid, SIGCONT);
+  }
+};
+
 // Follows until CMD exits; returns its status as a shell reports it.
 // `interrupted`: the user pressed Ctrl-C (or sent a signal) meanwhile.
 int follow_cmd(Session& session, pid_t cmd, bool& interrupted) {
   PidFd pidfd(cmd);
   if (pidfd.get() < 0) throw std::runtime_error(std::string("pidfd_open: ") + strerror(errno));
+  CmdState state{cmd, pidfd.get()};
+  session.on_child_signal([&] {
+    state.check_stop();
+    reap_other_children(cmd);
+  });
+  struct Reset {
+    Session& session;
+    pid_t cmd;
+    ~Reset() { session.on_child_signal([cmd = cmd] { reap_other_children(cmd); }); }
+  } reset{session, cmd};
   for (;;) {
     auto woke = session.follow(nullptr, pidfd.get(), std::nullopt);
     if (woke.why == Session::Wake::watched_fd) {
@@ -62,12 +109,14 @@ int follow_cmd(Session& session, pid_t cmd, bool& interrupted) {
     }
     if (interrupted) {
       std::cerr << fmt::format("proclife: interrupted again: reporting without waiting for {}\n", cmd);
+      state.wake();  // leave nothing stopped behind: it gets the signal it is owed
       return 128 + woke.signal;
     }
     interrupted = true;
     // The terminal's Ctrl-C already reached CMD if it stayed in our process
     // group; one that made its own (timeout, some shells) hears it from us.
     if (!woke.from_terminal || getpgid(cmd) != getpgrp()) kill(cmd, woke.signal);
+    state.wake();
   }
 }
 
@@ -213,9 +262,11 @@ int run_command(const RunCommand& command) {
 
   bool interrupted = false;
   int status = follow_cmd(session, child.pid(), interrupted);
+  reap_other_children(child.pid());
   if (command.wait_leaked_s && !interrupted) wait_for_leaked(session, *command.wait_leaked_s);
   if (command.kill_leaked) kill_leaked(session);
   session.settle_reaps();
+  reap_other_children(child.pid());
   session.finish();
   const Graph& graph = session.graph();
   std::string report_error = report.write(graph, ReportContext{command.command});

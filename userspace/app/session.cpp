@@ -21,7 +21,7 @@ constexpr int kPollMs = 50;
 sigset_t handled_signals() {
   sigset_t set;
   sigemptyset(&set);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&set, sig);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) sigaddset(&set, sig);
   return set;
 }
 
@@ -97,7 +97,8 @@ void Session::record_to(std::unique_ptr<std::ostream> file, RecordHeader header)
 
 std::optional<int> Session::pending_signal() {
   signalfd_siginfo info{};
-  if (read(signal_fd_, &info, sizeof info) == sizeof info) return static_cast<int>(info.ssi_signo);
+  while (read(signal_fd_, &info, sizeof info) == sizeof info)
+    if (info.ssi_signo != SIGCHLD) return static_cast<int>(info.ssi_signo);
   return std::nullopt;
 }
 
@@ -124,8 +125,12 @@ Session::Woken Session::follow(const std::function<bool()>& done, int watch_fd, 
       }
       if (ready[i].data.fd != signal_fd_) continue;
       signalfd_siginfo info{};
-      if (read(signal_fd_, &info, sizeof info) == sizeof info)
-        return {Wake::signal, static_cast<int>(info.ssi_signo), info.ssi_code == SI_KERNEL};
+      if (read(signal_fd_, &info, sizeof info) != sizeof info) continue;
+      if (info.ssi_signo == SIGCHLD) {
+        if (on_child_) on_child_();
+        continue;
+      }
+      return {Wake::signal, static_cast<int>(info.ssi_signo), info.ssi_code == SI_KERNEL};
     }
   }
 }

@@ -31,6 +31,10 @@ class Session {
   Probe& probe() { return probe_; }
   uint32_t self_pid() const { return self_pid_; }
 
+  // Called from follow() whenever SIGCHLD arrives (possibly for several
+  // children at once): run reaps the children the kernel gave proclife.
+  void on_child_signal(std::function<void()> handler) { on_child_ = std::move(handler); }
+
   enum class Wake { done, watched_fd, deadline, signal };
   struct Woken {
     Wake why;
@@ -65,6 +69,7 @@ class Session {
   uint32_t self_pid_;
   int signal_fd_ = -1;
   int epoll_fd_ = -1;
+  std::function<void()> on_child_;
   std::unique_ptr<Graph> graph_;
   std::unique_ptr<std::ostream> record_file_;
   std::optional<RecordWriter> recorder_;
