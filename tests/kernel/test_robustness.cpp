@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "harness.hpp"
 
@@ -342,4 +344,72 @@ TEST_CASE("a CMD that ignores SIGTERM and stops itself is continued, not left st
   CHECK(proc_state(cmd) != 'T');
   kill(cmd, SIGKILL);
   unlink(log.c_str());
+}
+
+namespace {
+
+// `proclife attach -p PID`, which must refuse at once: status and output.
+int attach_refused(pid_t pid, std::string& out) {
+  return run_capture({PROCLIFE_BIN, "attach", "-p", std::to_string(pid), "--duration", "5", "-o", "/dev/null"}, out);
+}
+
+}  // namespace
+
+TEST_CASE("attach refuses what it cannot follow, in one line") {
+  require_root();
+  std::string out;
+  SECTION("a zombie is not 'still running'") {
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) _exit(0);
+    while (proc_state(child) != 'Z') usleep(1000);
+    CHECK(attach_refused(child, out) == 125);
+    CHECK(out.find("has exited (a zombie") != std::string::npos);
+    waitpid(child, nullptr, 0);
+  }
+  SECTION("its own ancestor: a tree proclife is part of") {
+    CHECK(attach_refused(getpid(), out) == 125);
+    CHECK(out.find("an ancestor of proclife") != std::string::npos);
+  }
+  SECTION("a thread id: named as a thread of its process") {
+    pid_t tid = 0;
+    std::atomic<bool> stop{false};
+    std::thread thread([&] {
+      tid = gettid();
+      while (!stop) usleep(1000);
+    });
+    while (!tid) usleep(1000);
+    CHECK(attach_refused(tid, out) == 125);
+    CHECK(out.find(std::to_string(tid) + " is a thread of process " + std::to_string(getpid())) != std::string::npos);
+    stop = true;
+    thread.join();
+  }
+  SECTION("kthreadd: kernel threads are not processes to trace") {
+    CHECK(attach_refused(2, out) == 125);
+    CHECK(out.find("kernel thread") != std::string::npos);
+  }
+  INFO(out);
+  CHECK(std::count(out.begin(), out.end(), '\n') == 1);
+}
+
+TEST_CASE("attach does not follow a zombie descendant as running") {
+  require_root();
+  // A parent that leaves a zombie child and sleeps.
+  pid_t parent = fork();
+  REQUIRE(parent >= 0);
+  if (parent == 0) {
+    execlp("sh", "sh", "-c", "sh -c 'exec sleep 0' & exec sleep 1", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  usleep(300000);  // the inner sh has exited; sleep 1 never reaps it
+  std::string report_path = temp_path("attach"), out;
+  int status = run_capture(
+      {PROCLIFE_BIN, "attach", "-p", std::to_string(parent), "--format", "json", "-o", report_path}, out);
+  wait_exit(parent);
+  INFO(out);
+  CHECK(status == 0);
+  CHECK(out.find("not 1 zombie already exited") != std::string::npos);
+  auto report = Json::parse(slurp(report_path));
+  for (const auto& process : report.at("processes")) CHECK(process.at("state_at_end") != "running");
+  unlink(report_path.c_str());
 }
