@@ -413,3 +413,25 @@ TEST_CASE("attach does not follow a zombie descendant as running") {
   for (const auto& process : report.at("processes")) CHECK(process.at("state_at_end") != "running");
   unlink(report_path.c_str());
 }
+
+TEST_CASE("leaked processes are named by what they are at the end, and it is said") {
+  SECTION("--kill-leaked names what it signals") {
+    auto traced = trace({workload("lifecycle"), "renamed_leak"}, {"--kill-leaked"});
+    INFO(traced.stderr_text);
+    REQUIRE(traced.report.at("processes").size() == 2);
+    auto leaked = traced.report.at("processes").at(1);
+    std::string pid = std::to_string(leaked.at("pid").get<int>());
+    CHECK(traced.stderr_text.find("SIGTERM to 1 leaked process: lifecycle (" + pid + "), now renamed `") !=
+          std::string::npos);
+  }
+  SECTION("--fail-on leaked: said before the findings") {
+    auto traced = trace({workload("lifecycle"), "renamed_leak"}, {"--fail-on", "leaked"});
+    INFO(traced.stderr_text);
+    CHECK(traced.status == 86);
+    auto leaked = traced.all("lifecycle").at(1);
+    std::string pid = std::to_string(leaked.at("pid").get<int>());
+    CHECK(traced.stderr_text.find("still running, named below as last seen: lifecycle (" + pid + "), now renamed `") !=
+          std::string::npos);
+    kill(std::stoi(pid), SIGKILL);
+  }
+}

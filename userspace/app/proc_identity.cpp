@@ -65,17 +65,20 @@ int open_verified_pidfd(pid_t pid, uint64_t start_ns) {
   return fd;
 }
 
-std::optional<std::string> current_command(pid_t pid, uint64_t start_ns) {
+std::optional<NowRunning> current_command(pid_t pid, uint64_t start_ns) {
   auto before = read_proc_stat(pid);
-  if (!before || !same_start(start_ns, before->start_ticks)) return std::nullopt;
+  if (!before || before->state == 'Z' || !same_start(start_ns, before->start_ticks)) return std::nullopt;
   std::string cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline");
   auto after = read_proc_stat(pid);  // still the same process after reading it
   if (!after || after->start_ticks != before->start_ticks) return std::nullopt;
-  if (cmdline.empty()) return before->comm;
-  while (!cmdline.empty() && cmdline.back() == '\0') cmdline.pop_back();
-  for (char& c : cmdline)
-    if (c == '\0') c = ' ';
-  return cmdline;
+  NowRunning now{after->comm, {}};
+  for (size_t begin = 0; begin < cmdline.size();) {
+    size_t end = cmdline.find('\0', begin);
+    if (end == std::string::npos) end = cmdline.size();
+    now.argv.push_back(cmdline.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  return now;
 }
 
 }  // namespace proclife

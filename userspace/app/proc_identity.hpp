@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace proclife {
 
@@ -34,8 +35,12 @@ bool same_start(uint64_t start_ns, uint64_t start_ticks);
 // makes a reuse after the check harmless.
 int open_verified_pidfd(pid_t pid, uint64_t start_ns);
 
-// What the process runs now: its argv from /proc/PID/cmdline (comm when it
-// has none), if pid is still the process that started at `start_ns`.
-std::optional<std::string> current_command(pid_t pid, uint64_t start_ns);
+// What the process is now, if pid is still the process that started at
+// `start_ns`: its comm and argv (/proc/PID/{stat,cmdline}).
+struct NowRunning {
+  std::string comm;
+  std::vector<std::string> argv;
+};
+std::optional<NowRunning> current_command(pid_t pid, uint64_t start_ns);
 
 }  // namespace proclife

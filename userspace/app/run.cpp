@@ -42,10 +42,37 @@ std::vector<size_t> running_processes(const Graph& graph) {
   return running;
 }
 
+// A process still running, as proclife last saw it and, when that differs,
+// as it is now: one that exec'd or renamed itself after its last event seen
+// (setsid -f's child, a job of a shell killed before it exec'd) would be
+// named by what it was.
+std::string describe_now(const Process& process) {
+  std::string seen = describe_process(process);
+  auto now = current_command(static_cast<pid_t>(process.key.pid), process.key.start_ns);
+  if (!now) return seen;
+  std::vector<std::string> last_argv = process.execs.empty() ? std::vector<std::string>{} : process.execs.back().argv;
+  if (now->comm == process.comm && (now->argv == last_argv || process.execs.empty())) return seen;
+  return fmt::format("{}, now {} `{}`", seen, printable(now->comm), printable(shell_join(now->argv)));
+}
+
 std::string list_processes(const Graph& graph, const std::vector<size_t>& indices) {
   std::string text;
-  for (size_t index : indices) text += (text.empty() ? "" : ", ") + describe_process(graph.processes()[index]);
+  for (size_t index : indices) text += (text.empty() ? "" : ", ") + describe_now(graph.processes()[index]);
   return text;
+}
+
+// Before the report: the processes still running whose name changed since
+// they were last seen, so the report's names are not taken for what runs.
+void say_renamed(const Graph& graph) {
+  std::vector<std::string> renamed;
+  for (size_t index : running_processes(graph)) {
+    std::string now = describe_now(graph.processes()[index]);
+    if (now != describe_process(graph.processes()[index])) renamed.push_back(now);
+  }
+  if (renamed.empty()) return;
+  std::string text;
+  for (const auto& item : renamed) text += (text.empty() ? "" : "; ") + item;
+  std::cerr << fmt::format("proclife: still running, named below as last seen: {}\n", text);
 }
 
 // proclife is the parent of CMD, and also of whatever the kernel hands it:
@@ -269,6 +296,7 @@ int run_command(const RunCommand& command) {
   reap_other_children(child.pid());
   session.finish();
   const Graph& graph = session.graph();
+  say_renamed(graph);
   std::string report_error = report.write(graph, ReportContext{command.command});
   if (!report_error.empty()) std::cerr << "proclife: " << report_error << '\n';
   if (graph.lost_events())
