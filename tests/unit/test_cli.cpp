@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "output.hpp"
 
 using namespace proclife;
 
@@ -300,4 +301,21 @@ TEST_CASE("an empty --fail-on is an error", "[cli]") {
   CliExit exit = parse_exit({"run", "--fail-on", "", "--", "x"});
   CHECK(exit.status == 125);
   CHECK_THAT(exit.message, Catch::Contains("no condition"));
+}
+
+TEST_CASE("lost events: each cause its own count and remedy, never one the option rejects", "[cli]") {
+  CHECK(lost_events_advice(0, 0, 2).empty());
+  CHECK(lost_events_advice(5, 0, 2) == "proclife: 5 events lost: the ring buffer was full; try --ring-buffer-mb 8\n");
+  CHECK_THAT(lost_events_advice(5, 0, 512), Catch::Contains("try --ring-buffer-mb 1024"));
+  std::string largest = lost_events_advice(5, 0, 1024);
+  CHECK_THAT(largest, Catch::Contains("at its largest"));
+  CHECK_THAT(largest, !Catch::Contains("try --ring-buffer-mb"));
+  std::string table = lost_events_advice(0, 3, 2);
+  CHECK_THAT(table, Catch::Contains("3 new processes not followed"));
+  CHECK_THAT(table, Catch::Contains("a larger ring buffer does not help"));
+  CHECK_THAT(table, !Catch::Contains("try --ring-buffer-mb"));
+  std::string both = lost_events_advice(1, 1, 2);
+  CHECK(std::count(both.begin(), both.end(), '\n') == 2);
+  CHECK_THAT(both, Catch::Contains("1 event lost"));
+  CHECK_THAT(both, Catch::Contains("1 new process not followed"));
 }

@@ -4,7 +4,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
+#include <fmt/format.h>
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
@@ -54,6 +56,25 @@ void check_distinct_outputs(const OutputOptions& output) {
   if (!output.output_path.empty() && !output.record_path.empty() && same_file(output.output_path, output.record_path))
     throw std::runtime_error("-o and --record name the same file (" + printable(output.output_path) +
                              "): the report would overwrite the recording");
+}
+
+std::string lost_events_advice(uint64_t ring_buffer_full, uint64_t traced_table_full, uint32_t ring_buffer_mb) {
+  constexpr uint32_t kLargestRingBufferMb = 1024;  // the option's limit
+  std::string advice;
+  if (ring_buffer_full) {
+    advice += fmt::format("proclife: {} event{} lost: the ring buffer was full; ", ring_buffer_full,
+                          ring_buffer_full == 1 ? "" : "s");
+    advice += ring_buffer_mb < kLargestRingBufferMb
+                  ? fmt::format("try --ring-buffer-mb {}\n", std::min(ring_buffer_mb * 4, kLargestRingBufferMb))
+                  : std::string("it is at its largest (1024 MiB): the tree makes events faster than proclife reads "
+                                "them\n");
+  }
+  if (traced_table_full)
+    advice += fmt::format(
+        "proclife: {} new process{} not followed: the table of traced processes (65,536) was full; a larger ring "
+        "buffer does not help\n",
+        traced_table_full, traced_table_full == 1 ? "" : "es");
+  return advice;
 }
 
 std::string fmt_cannot_write(const std::string& what, const std::string& path, const std::string& why) {

@@ -19,6 +19,12 @@ std::unique_ptr<std::ofstream> open_output_file(const std::string& path, const s
 // "cannot write WHAT to PATH: WHY", the one shape of every output error.
 std::string fmt_cannot_write(const std::string& what, const std::string& path, const std::string& why);
 
+// What to tell the user about events lost in the kernel, one line per cause
+// with its own remedy; "" when nothing was lost. A full ring buffer is cured
+// by a larger one (up to the 1024 MiB the option allows); a full table of
+// traced processes (65,536) is not, at any ring buffer size.
+std::string lost_events_advice(uint64_t ring_buffer_full, uint64_t traced_table_full, uint32_t ring_buffer_mb);
+
 // Throws when -o and --record name the same file (same path or same inode):
 // the report would overwrite the recording.
 void check_distinct_outputs(const OutputOptions& output);

@@ -299,9 +299,8 @@ int run_command(const RunCommand& command) {
   say_renamed(graph);
   std::string report_error = report.write(graph, ReportContext{command.command});
   if (!report_error.empty()) std::cerr << "proclife: " << report_error << '\n';
-  if (graph.lost_events())
-    std::cerr << fmt::format("proclife: {} events lost (ring buffer or traced-process table full): try --ring-buffer-mb {}\n",
-                             graph.lost_events(), command.trace.ring_buffer_mb * 4);
+  auto lost = session.probe().lost_by_cause();
+  std::cerr << lost_events_advice(lost.ring_buffer_full, lost.traced_table_full, command.trace.ring_buffer_mb);
 
   int result = status;
   if (!command.fail_on.empty()) {

@@ -178,6 +178,15 @@ void Probe::consume() {
   if (err < 0 && err != -EINTR) fail("cannot read the ring buffer", -err);
 }
 
+Probe::Lost Probe::lost_by_cause() const {
+  // Slot 0 is no event kind: the BPF side counts `traced` insert failures there.
+  Lost lost;
+  const auto& counts = skel_->bss->lost_events;
+  lost.traced_table_full = counts[0];
+  for (size_t kind = 1; kind < sizeof counts / sizeof counts[0]; ++kind) lost.ring_buffer_full += counts[kind];
+  return lost;
+}
+
 uint64_t Probe::lost_events() const {
   uint64_t lost = 0;
   for (uint64_t count : skel_->bss->lost_events) lost += count;
