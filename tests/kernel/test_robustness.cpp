@@ -80,7 +80,7 @@ TEST_CASE("an output that cannot be opened ends proclife before CMD runs") {
   rmdir(dir.c_str());
 }
 
-TEST_CASE("-o and --record naming one file are refused before CMD runs") {
+TEST_CASE("the report and the recording naming one file are refused before CMD runs") {
   require_root();
   std::string path = temp_path("same"), marker = fresh_path("ran");
   std::string link = fresh_path("link");
@@ -206,7 +206,7 @@ void require_strangers_unharmed(const LostExits& run) {
 
 }  // namespace
 
-TEST_CASE("--kill-leaked after lost exits: no stranger holding a freed pid is signalled") {
+TEST_CASE("kill-leaked after lost exits: no stranger holding a freed pid is signalled") {
   auto run = run_lose_exits("--kill-leaked");
   require_strangers_unharmed(run);
   CHECK(run.status == 0);
@@ -216,14 +216,14 @@ TEST_CASE("--kill-leaked after lost exits: no stranger holding a freed pid is si
   CHECK(run.log.find("table of traced processes") == std::string::npos);
 }
 
-TEST_CASE("--wait-leaked after lost exits: stops for processes that are gone, waits for no stranger") {
+TEST_CASE("wait-leaked after lost exits: stops for processes that are gone, waits for no stranger") {
   auto run = run_lose_exits("--wait-leaked");
   require_strangers_unharmed(run);
   CHECK(run.status == 0);  // ended by itself, not by the test's deadline
   CHECK(run.log.find("already exited, unseen") != std::string::npos);
 }
 
-TEST_CASE("--wait-leaked=0.5 waits half a second, not forever") {
+TEST_CASE("wait-leaked=0.5 waits half a second, not forever") {
   auto start = std::chrono::steady_clock::now();
   auto traced = trace({"sh", "-c", "sleep 30 & echo leaked $!"}, {"--wait-leaked=0.5"});
   double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -225,7 +225,7 @@ TEST_CASE("format_name names each format", "[cli]") {
   CHECK(std::string(format_name(Format::svg)) == "svg");
 }
 
-TEST_CASE("--wait-leaked keeps fractions of a second", "[cli]") {
+TEST_CASE("wait-leaked keeps fractions of a second", "[cli]") {
   CHECK(parse_run({"run", "--wait-leaked=0.5", "--", "x"}).wait_leaked_s == 0.5);
   CHECK(parse_run({"run", "--wait-leaked=1.5", "--", "x"}).wait_leaked_s == 1.5);
   CHECK(parse_run({"run", "--wait-leaked=3", "--", "x"}).wait_leaked_s == 3);
@@ -264,7 +264,7 @@ TEST_CASE("a bad pid is named plainly", "[cli]") {
   }
 }
 
-TEST_CASE("--format takes names only, and a wrong one is one line listing them", "[cli]") {
+TEST_CASE("the format option takes names only, and a wrong one is one line listing them", "[cli]") {
   for (std::string bad : {"nonsense", "3", "0"}) {
     INFO(bad);
     CliExit exit = parse_exit({"run", "--format", bad, "--", "x"});
@@ -274,7 +274,7 @@ TEST_CASE("--format takes names only, and a wrong one is one line listing them",
   }
 }
 
-TEST_CASE("--explain and --format together are a clear error", "[cli]") {
+TEST_CASE("explain and format options together are a clear error", "[cli]") {
   CliExit exit = parse_exit({"run", "--explain", "--format", "json", "--", "x"});
   CHECK(exit.status == 125);
   CHECK_THAT(exit.message, Catch::Contains("--explain"));
