@@ -3,11 +3,13 @@
 // one-line error with proclife's own exit status (125), not a crash.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "cli.hpp"
 #include "formats.hpp"
+#include "output.hpp"
 
 using namespace proclife;
 
@@ -233,4 +235,99 @@ TEST_CASE("the format registry finds each format by its name, and no other", "[c
   }
   CHECK_FALSE(find_output_format("xml"));
   CHECK(output_formats().front().name == OutputOptions{}.format);  // the default comes first
+}
+
+TEST_CASE("wait-leaked keeps fractions of a second", "[cli]") {
+  CHECK(parse_run({"run", "--wait-leaked=0.5", "--", "x"}).wait_leaked_s == 0.5);
+  CHECK(parse_run({"run", "--wait-leaked=1.5", "--", "x"}).wait_leaked_s == 1.5);
+  CHECK(parse_run({"run", "--wait-leaked=3", "--", "x"}).wait_leaked_s == 3);
+  // Bare: no limit; and the flag never takes CMD as its value.
+  RunCommand bare = parse_run({"run", "--wait-leaked", "sleep", "1"});
+  CHECK(bare.wait_leaked_s == 0);
+  CHECK(bare.command == Args{"sleep", "1"});
+  CHECK_FALSE(parse_run({"run", "--", "x"}).wait_leaked_s);
+}
+
+TEST_CASE("seconds must be finite numbers: nan, inf and junk are one-line errors", "[cli]") {
+  for (std::string bad : {"nan", "inf", "-1", "1e300", "abc", "0.5s", ""}) {
+    INFO(bad);
+    if (!bad.empty()) {  // `--wait-leaked=` is the bare flag to CLI11
+      CliExit wait = parse_exit({"run", "--wait-leaked=" + bad, "--", "x"});
+      CHECK(wait.status == 125);
+      CHECK(std::count(wait.message.begin(), wait.message.end(), '\n') == 1);
+    }
+    CliExit duration = parse_exit({"attach", "-p", "1", "--duration", bad});
+    CHECK(duration.status == 125);
+    CHECK(std::count(duration.message.begin(), duration.message.end(), '\n') == 1);
+  }
+  CHECK(parse_exit({"attach", "-p", "1", "--duration", "0"}).status == 125);
+  ParsedCommand attach = parse({"attach", "-p", "1", "--duration", "0.25"});
+  REQUIRE(std::holds_alternative<AttachCommand>(attach));
+  CHECK(std::get<AttachCommand>(attach).duration_s == 0.25);
+}
+
+TEST_CASE("a bad pid is named plainly", "[cli]") {
+  for (std::string bad : {"0", "-3", "1x", "99999999999"}) {
+    INFO(bad);
+    CliExit exit = parse_exit({"attach", "--pid", bad});
+    CHECK(exit.status == 125);
+    CHECK_THAT(exit.message, Catch::Contains("'" + bad + "' is not a pid"));
+    CHECK(exit.message.size() < 120);
+  }
+}
+
+TEST_CASE("the format option takes names only, and a wrong one is one line listing them", "[cli]") {
+  for (std::string bad : {"nonsense", "3", "0"}) {
+    INFO(bad);
+    CliExit exit = parse_exit({"run", "--format", bad, "--", "x"});
+    CHECK(exit.status == 125);
+    CHECK(exit.message == "proclife: --format: '" + bad +
+                              "' is not a format: dot, explain, json, perfetto, svg, text; see proclife --help\n");
+  }
+}
+
+TEST_CASE("explain and format options together are a clear error", "[cli]") {
+  CliExit exit = parse_exit({"run", "--explain", "--format", "json", "--", "x"});
+  CHECK(exit.status == 125);
+  CHECK_THAT(exit.message, Catch::Contains("--explain"));
+  CHECK_THAT(exit.message, Catch::Contains("--format"));
+}
+
+TEST_CASE("usage errors are one line", "[cli]") {
+  for (Args args : {Args{"--bogus"}, Args{"frobnicate"}, Args{}, Args{"run"}, Args{"run", "--bogus", "x"},
+                    Args{"report"}, Args{"attach"}}) {
+    INFO(args.size() << " arguments");
+    CliExit exit = parse_exit(args);
+    CHECK(exit.status == 125);
+    CHECK(std::count(exit.message.begin(), exit.message.end(), '\n') == 1);
+  }
+}
+
+TEST_CASE("an unknown option before the subcommand is named, not taken for a missing subcommand", "[cli]") {
+  CliExit exit = parse_exit({"--bogus"});
+  CHECK_THAT(exit.message, Catch::Contains("unknown option --bogus"));
+  CHECK_THAT(parse_exit({"frobnicate"}).message, Catch::Contains("unknown subcommand 'frobnicate'"));
+}
+
+TEST_CASE("an empty --fail-on is an error", "[cli]") {
+  CliExit exit = parse_exit({"run", "--fail-on", "", "--", "x"});
+  CHECK(exit.status == 125);
+  CHECK_THAT(exit.message, Catch::Contains("no condition"));
+}
+
+TEST_CASE("lost events: each cause its own count and remedy, never one the option rejects", "[cli]") {
+  CHECK(lost_events_advice(0, 0, 2).empty());
+  CHECK(lost_events_advice(5, 0, 2) == "proclife: 5 events lost: the ring buffer was full; try --ring-buffer-mb 8\n");
+  CHECK_THAT(lost_events_advice(5, 0, 512), Catch::Contains("try --ring-buffer-mb 1024"));
+  std::string largest = lost_events_advice(5, 0, 1024);
+  CHECK_THAT(largest, Catch::Contains("at its largest"));
+  CHECK_THAT(largest, !Catch::Contains("try --ring-buffer-mb"));
+  std::string table = lost_events_advice(0, 3, 2);
+  CHECK_THAT(table, Catch::Contains("3 new processes not followed"));
+  CHECK_THAT(table, Catch::Contains("a larger ring buffer does not help"));
+  CHECK_THAT(table, !Catch::Contains("try --ring-buffer-mb"));
+  std::string both = lost_events_advice(1, 1, 2);
+  CHECK(std::count(both.begin(), both.end(), '\n') == 2);
+  CHECK_THAT(both, Catch::Contains("1 event lost"));
+  CHECK_THAT(both, Catch::Contains("1 new process not followed"));
 }

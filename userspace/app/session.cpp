@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 
 #include "ingest.hpp"
@@ -20,7 +21,7 @@ constexpr int kPollMs = 50;
 sigset_t handled_signals() {
   sigset_t set;
   sigemptyset(&set);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&set, sig);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) sigaddset(&set, sig);
   return set;
 }
 
@@ -81,15 +82,21 @@ void Session::consume() {
   if (recorder_) recorder_->flush();  // a crash loses at most one batch
 }
 
-void Session::record_to(const std::string& path, RecordHeader header) {
-  record_file_.open(path, std::ios::binary | std::ios::trunc);
-  if (!record_file_) throw std::runtime_error("cannot write the recording to " + path);
+void Session::record_to(std::unique_ptr<std::ostream> file, RecordHeader header) {
+  record_file_ = std::move(file);
   header.proclife_version = PROCLIFE_VERSION;
   utsname uts{};
   if (uname(&uts) == 0) header.kernel_release = uts.release;
   std::ifstream boot_id("/proc/sys/kernel/random/boot_id");
   std::getline(boot_id, header.boot_id);
-  recorder_.emplace(record_file_, header);
+  recorder_.emplace(*record_file_, header);
+}
+
+std::optional<int> Session::pending_signal() {
+  signalfd_siginfo info{};
+  while (read(signal_fd_, &info, sizeof info) == sizeof info)
+    if (info.ssi_signo != SIGCHLD) return static_cast<int>(info.ssi_signo);
+  return std::nullopt;
 }
 
 Session::Woken Session::follow(const std::function<bool()>& done, int watch_fd, std::optional<uint64_t> deadline_ns) {
@@ -115,8 +122,12 @@ Session::Woken Session::follow(const std::function<bool()>& done, int watch_fd, 
       }
       if (ready[i].data.fd != signal_fd_) continue;
       signalfd_siginfo info{};
-      if (read(signal_fd_, &info, sizeof info) == sizeof info)
-        return {Wake::signal, static_cast<int>(info.ssi_signo), info.ssi_code == SI_KERNEL};
+      if (read(signal_fd_, &info, sizeof info) != sizeof info) continue;
+      if (info.ssi_signo == SIGCHLD) {
+        if (on_child_) on_child_();
+        continue;
+      }
+      return {Wake::signal, static_cast<int>(info.ssi_signo), info.ssi_code == SI_KERNEL};
     }
   }
 }
