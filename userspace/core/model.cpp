@@ -23,13 +23,19 @@ EndState Process::end_state() const {
   return exit ? EndState::zombie : EndState::running;
 }
 
-std::optional<uint64_t> Process::zombie_ns() const {
-  if (!exit || !reap) return std::nullopt;
+std::optional<uint64_t> Process::zombie_since_ns() const {
+  if (!exit) return std::nullopt;
   // sched_process_exit fires as do_exit() begins; the task is a zombie only
   // once exit_notify() has run, which is when SIGCHLD is generated. Tearing
   // down a large address space in between can take milliseconds.
-  uint64_t since = sigchld && sigchld->generated_ns <= reap->ns ? sigchld->generated_ns : exit->ns;
-  return reap->ns > since ? reap->ns - since : 0;
+  bool sigchld_first = sigchld && sigchld->generated_ns >= exit->ns && (!reap || sigchld->generated_ns <= reap->ns);
+  return sigchld_first ? sigchld->generated_ns : exit->ns;
+}
+
+std::optional<uint64_t> Process::zombie_ns() const {
+  auto since = zombie_since_ns();
+  if (!since || !reap || reap->ns < *since) return std::nullopt;
+  return reap->ns - *since;
 }
 
 Graph::Graph(GraphOptions options) : options_(std::move(options)) {}
@@ -351,7 +357,7 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
   process.waits.calls++;
   bool found_nothing = wait.syscall == WaitSyscall::wait4 ? wait.ret == 0 : wait.ret == 0 && wait.info_pid == 0;
   if (wnohang && found_nothing) process.waits.wnohang_polls++;
-  if (!wnohang) process.waits.blocked_ns += e.ns - enter_ns;
+  if (!wnohang && e.ns >= enter_ns) process.waits.blocked_ns += e.ns - enter_ns;
   if (process.wait_calls.size() < kMaxWaitCalls) process.wait_calls.push_back(call);
 }
 

@@ -44,6 +44,10 @@ struct ExecRecord {
   bool argv_truncated = false;
 };
 
+// The probe captures PL_FILENAME_LEN bytes, the NUL included: a filename
+// that fills them may have been cut.
+inline bool filename_truncated(const ExecRecord& exec) { return exec.filename.size() >= PL_FILENAME_LEN - 1; }
+
 struct SignalSender {
   uint32_t pid = 0;
   uint32_t tid = 0;
@@ -152,7 +156,11 @@ struct Process {
   std::optional<uint32_t> exit_group_tid;
 
   EndState end_state() const;
-  // From exit_notify() (SIGCHLD generated; else the exit) to the reap.
+  // When it became a zombie: exit_notify() (SIGCHLD generated, when that
+  // came before the reap; else the exit). Absent while its exit is not seen.
+  std::optional<uint64_t> zombie_since_ns() const;
+  // From zombie_since_ns() to the reap. Absent without both, or when the
+  // reap is stamped before the exit (the events disagree).
   std::optional<uint64_t> zombie_ns() const;
 };
 

@@ -1,6 +1,7 @@
 #include "verdict.hpp"
 
 #include "escape.hpp"
+#include "format.hpp"
 
 namespace proclife {
 
@@ -15,7 +16,9 @@ uint64_t cmd_end_ns(const Graph& graph) {
 }
 
 bool leaked(const Graph& graph, const Process& process, uint64_t cmd_end) {
-  return !is_cmd(graph, process) && (!process.exit || process.exit->ns > cmd_end);
+  if (!graph.observer_pid() || is_cmd(graph, process)) return false;
+  if (process.exit) return process.exit->ns > cmd_end;
+  return !process.reap || process.reap->ns > cmd_end;
 }
 
 bool orphan(const Process& process) { return process.orphaned.has_value(); }
@@ -30,13 +33,35 @@ bool killed(const Graph& graph, const Process& process) {
   return !(sender && graph.observer_pid() && sender->pid == graph.observer_pid());
 }
 
-std::string last_argv(const Process& process, size_t max_width) {
+bool zombie_at_end(const Process& process) { return process.end_state() == EndState::zombie; }
+
+Verdict verdict(const Graph& graph, const Process& process, uint64_t cmd_end) {
+  return {is_cmd(graph, process), orphan(process), leaked(graph, process, cmd_end), zombie_at_end(process),
+          killed(graph, process)};
+}
+
+std::vector<std::string_view> flag_names(const Verdict& verdict) {
+  std::vector<std::string_view> names;
+  if (verdict.cmd) names.push_back("CMD");
+  if (verdict.orphan) names.push_back("ORPHAN");
+  if (verdict.leaked) names.push_back("LEAKED");
+  if (verdict.zombie) names.push_back("ZOMBIE");
+  if (verdict.killed) names.push_back("KILLED");
+  return names;
+}
+
+std::string flag_words(const Verdict& verdict) {
+  std::string out;
+  for (auto name : flag_names(verdict)) {
+    if (!out.empty()) out += ' ';
+    out += name;
+  }
+  return out;
+}
+
+std::string last_argv(const Process& process) {
   if (process.execs.empty()) return {};
-  std::string joined = shell_join(process.execs.back().argv);
-  if (joined.size() <= max_width) return joined;
-  size_t cut = max_width - 3;  // not inside a UTF-8 sequence
-  while (cut > 0 && (static_cast<unsigned char>(joined[cut]) & 0xC0) == 0x80) --cut;
-  return joined.substr(0, cut) + "...";
+  return clip(shell_join(process.execs.back().argv), kArgvDisplayChars);
 }
 
 }  // namespace proclife

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "model.hpp"
 
@@ -15,7 +17,8 @@ bool is_cmd(const Graph& graph, const Process& process);
 // When CMD exited; the trace end when it did not (or there is no CMD).
 uint64_t cmd_end_ns(const Graph& graph);
 
-// Not CMD, and still running when CMD exited.
+// Not CMD, and still running when CMD exited (its exit, or its reap when the
+// exit was not seen, came later). Without a CMD (attach) nothing leaks.
 bool leaked(const Graph& graph, const Process& process, uint64_t cmd_end);
 // Its parent died before it.
 bool orphan(const Process& process);
@@ -25,8 +28,27 @@ bool unreaped_by_traced_parent(const Process& process);
 // Not CMD, and died of a signal proclife did not send (--kill-leaked's are not counted).
 bool killed(const Graph& graph, const Process& process);
 
-// The last exec's argv as a shell would read it; cut to `max_width` bytes on
-// a UTF-8 boundary, ending in "...", when longer. Empty without an exec.
-std::string last_argv(const Process& process, size_t max_width = SIZE_MAX);
+// Exited and not reaped at the end (an orphan left to init included).
+bool zombie_at_end(const Process& process);
+
+// Every flag the user is shown for a process, in the order they are shown.
+struct Verdict {
+  bool cmd = false;
+  bool orphan = false;
+  bool leaked = false;
+  bool zombie = false;  // zombie_at_end()
+  bool killed = false;
+};
+Verdict verdict(const Graph& graph, const Process& process, uint64_t cmd_end);
+// "CMD", "ORPHAN", "LEAKED", "ZOMBIE", "KILLED": the set ones, in that order.
+std::vector<std::string_view> flag_names(const Verdict& verdict);
+// The same joined with spaces.
+std::string flag_words(const Verdict& verdict);
+
+// How many code points of argv every report shows.
+inline constexpr size_t kArgvDisplayChars = 72;
+// The last exec's argv as a shell would read it, cut to kArgvDisplayChars
+// code points ending in "…" when longer. Empty without an exec.
+std::string last_argv(const Process& process);
 
 }  // namespace proclife

@@ -6,6 +6,7 @@
 
 #include "escape.hpp"
 #include "format.hpp"
+#include "render_common.hpp"
 #include "tree.hpp"
 #include "verdict.hpp"
 
@@ -116,7 +117,9 @@ std::string sigchld_text(const Graph& graph, const Process& child) {
   if (sig->sa_flags & kernel::kSaNocldwait) flags += " SA_NOCLDWAIT";
   if (sig->sa_flags & kernel::kSaSiginfo) flags += " SA_SIGINFO";
   if (sig->sa_flags & kernel::kSaRestart) flags += " SA_RESTART";
-  return text + fmt::format(" and delivered {} later to {}{}", format_duration(*sig->delivered_ns - sig->generated_ns),
+  auto delay = elapsed(sig->generated_ns, *sig->delivered_ns);
+  return text + fmt::format(" and delivered {} to {}{}",
+                            delay ? format_duration(*delay) + " later" : "at " + format_offset(graph.rel(*sig->delivered_ns)),
                             handler, flags.empty() ? "" : " (" + flags.substr(1) + ")");
 }
 
@@ -127,20 +130,14 @@ bool handled_first(const Process& child, uint64_t wait_enter_ns) {
   return sig && sig->delivered_ns && sig->disposition == SigchldDisposition::handler && wait_enter_ns >= *sig->delivered_ns;
 }
 
-std::string reap_text(const Process* parent, const Process& child) {
+// How its reaper waited for it. The short forms (auto-reaped, released, an
+// exit not seen, times that disagree) are the sentence every report tells.
+std::string reap_text(const Graph& graph, const Process* parent, const Process& child, const TraceWindow& window) {
   const auto& reap = child.reap;
-  std::string reaper = describe_pid(reap->reaper_pid, reap->reaper_comm);
-  switch (reap->via) {
-    case ReapVia::autoreap:
-      return fmt::format("the kernel reaped it at once because {} {}: never a zombie", reaper,
-                         reap->parent_ignores_sigchld ? "set SIGCHLD to SIG_IGN" : "set SA_NOCLDWAIT");
-    case ReapVia::released:
-      return fmt::format("{} reaped it with a wait proclife does not trace, within {}", reaper,
-                         format_duration(*child.zombie_ns()));
-    default: break;
-  }
-  if (parent && reap->reaper && *reap->reaper == parent->key)
-    reaper = describe_process(*parent);  // its name now, not at the reap (it may have exec'd since)
+  auto zombie = zombie_for_ns(child, window);
+  if (reap->via == ReapVia::autoreap || reap->via == ReapVia::released || !zombie)
+    return reap_sentence(graph, child, window);
+  std::string reaper = describe_reaper(graph, *reap);
   std::string text;
   const WaitCall* call = nullptr;
   ChildWaits waits;
@@ -153,15 +150,18 @@ std::string reap_text(const Process* parent, const Process& child) {
                         waits.polls == 1 ? "" : "s");
   std::string how = call ? describe_wait_call(*call) : std::string(reap_via_name(reap->via));
   uint64_t enter = reap->wait_enter_ns.value_or(reap->ns);
-  uint64_t zombie_since = reap->ns - *child.zombie_ns();
+  uint64_t zombie_since = *child.zombie_since_ns();
   if (enter <= zombie_since && !reap->wnohang)
-    text += fmt::format("{} was already blocked in {} (for {} before it became a zombie), which returned its pid",
-                        text.empty() ? reaper : "it", how, format_duration(zombie_since - enter));
+    text += fmt::format("{} was already blocked in {}{}, which returned its pid", text.empty() ? reaper : "it", how,
+                        [&]() -> std::string {
+                          auto before = window.span(enter, zombie_since);
+                          return before ? fmt::format(" (for {} before it became a zombie)", format_duration(*before)) : "";
+                        }());
   else
     text += fmt::format("{} came back {} after it became a zombie{} and reaped it with {}", text.empty() ? reaper : "it",
-                        format_duration(enter > zombie_since ? enter - zombie_since : 0),
+                        format_duration(window.span(zombie_since, std::max(enter, zombie_since))),
                         handled_first(child, enter) ? ", once its SIGCHLD handler had run," : "", how);
-  return text + fmt::format("; a zombie for {}", format_duration(*child.zombie_ns()));
+  return text + fmt::format("; a zombie for {}", format_duration(*zombie));
 }
 
 std::string stops_text(const Graph& graph, const Process& child) {
@@ -173,7 +173,8 @@ std::string stops_text(const Graph& graph, const Process& child) {
   return text;
 }
 
-void explain_child(const Graph& graph, const Process* parent, const Process& child, std::ostream& out) {
+void explain_child(const Graph& graph, const Process* parent, const Process& child, const TraceWindow& window,
+                   uint64_t cmd_end, std::ostream& out) {
   out << "  - " << describe_process(child);
   if (child.orphaned) {
     out << fmt::format(": orphaned at {} when {} died, adopted by {}", format_offset(graph.rel(child.orphaned->ns)),
@@ -181,29 +182,34 @@ void explain_child(const Graph& graph, const Process* parent, const Process& chi
                        describe_pid(child.orphaned->new_parent.pid, child.orphaned->new_parent_comm));
     out << (child.exit ? ";" : ".");
   }
+  if (!child.exit && child.reap) {
+    out << " its exit was not seen (events lost); " << reap_sentence(graph, child, window) << ".\n";
+    return;
+  }
   if (!child.exit) {
-    out << " still running when the trace ended (leaked).\n";
+    out << " still running when the trace ended" << (leaked(graph, child, cmd_end) ? " (leaked).\n" : ".\n");
     return;
   }
   out << fmt::format(" {}{} at {}; {}; ", stops_text(graph, child), describe_exit(child.exit->status),
                      format_offset(graph.rel(child.exit->ns)),
                      sigchld_text(graph, child));
   if (!child.reap) {
-    out << fmt::format("nobody reaped it: still a zombie at the end, {} after its exit.\n",
-                       format_duration(graph.end_ns() - child.exit->ns));
+    out << "nobody reaped it: " << reap_sentence(graph, child, window) << ".\n";
     return;
   }
-  out << reap_text(parent, child) << ".\n";
+  out << reap_text(graph, parent, child, window) << ".\n";
 }
 
-void explain_parent(const Graph& graph, const Process& parent, const std::vector<size_t>& children, std::ostream& out) {
+void explain_parent(const Graph& graph, const Process& parent, const std::vector<size_t>& children,
+                    const TraceWindow& window, uint64_t cmd_end, std::ostream& out) {
   const WaitStats& waits = parent.waits;
   out << fmt::format("{} made {} child process{}", describe_process(parent), children.size(),
                      children.size() == 1 ? "" : "es");
   if (waits.calls)
     out << fmt::format(" and called wait {} time{} ({} WNOHANG poll{} found nothing; {} blocked in wait)", waits.calls,
                        waits.calls == 1 ? "" : "s", waits.wnohang_polls, waits.wnohang_polls == 1 ? "" : "s",
-                       format_duration(waits.blocked_ns));
+                       format_duration(waits.blocked_ns <= window.length() ? std::optional(waits.blocked_ns)
+                                                                           : std::nullopt));
   else
     out << " and never called wait4 or waitid";
   if (parent.exit)
@@ -218,7 +224,7 @@ void explain_parent(const Graph& graph, const Process& parent, const std::vector
                          return fmt::format("{}/{}", reaped, children.size());
                        }());
   out << ":\n";
-  for (size_t c : children) explain_child(graph, &parent, graph.processes()[c], out);
+  for (size_t c : children) explain_child(graph, &parent, graph.processes()[c], window, cmd_end, out);
 }
 
 }  // namespace
@@ -230,6 +236,8 @@ void write_explain_report(const Graph& graph, const ReportContext& context, std:
   if (graph.decode_errors())
     out << fmt::format("WARNING: {} records could not be decoded; some of this account may be wrong.\n",
                        graph.decode_errors());
+  TraceWindow window = trace_window(graph);
+  uint64_t cmd_end = cmd_end_ns(graph);
   ProcessTree tree = build_tree(graph);
   for (size_t root : tree.roots) {
     const Process& process = graph.processes()[root];
@@ -238,12 +246,12 @@ void write_explain_report(const Graph& graph, const ReportContext& context, std:
                        is_cmd(graph, process) ? "is CMD, started by proclife"
                        : process.pre_existing ? "was running before the trace began"
                                               : "was started by an untraced process");
-    explain_child(graph, nullptr, process, out);
+    explain_child(graph, nullptr, process, window, cmd_end, out);
   }
   for (size_t index : tree_order(tree)) {
     if (tree.children[index].empty()) continue;
     out << '\n';
-    explain_parent(graph, graph.processes()[index], tree.children[index], out);
+    explain_parent(graph, graph.processes()[index], tree.children[index], window, cmd_end, out);
   }
 }
 
