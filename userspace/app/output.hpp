@@ -39,7 +39,7 @@ class ReportSink {
   std::string write(const Graph& graph, const ReportContext& context);
 
  private:
-  Format format_;
+  std::string format_;  // a name in output_formats()
   std::string name_;  // for messages: the path, or "stderr"/"stdout"
   std::unique_ptr<std::ofstream> file_;
   std::ostream* out_;
