@@ -10,6 +10,7 @@
 # and vanish with it, and are unmounted by a trap anyway; the binaries are copied
 # into a per-run directory of the root, removed on exit.
 set -euo pipefail
+trap 'echo "bullseye_test: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 [[ $(id -u) -eq 0 ]] || { echo "bullseye_test: run as root (debootstrap, chroot, BPF)" >&2; exit 1; }
 binary=$(realpath "$1")
 selftest=${2:+$(realpath "$2")}
@@ -46,6 +47,7 @@ inside=/tmp/$(basename "$run")
 # the BPF and cgroup file systems under it) mounted into the root for the probe.
 unshare --mount --propagation private -- bash -s "$cache" "$inside" "$expected_glibc" <<'EOF'
 set -euo pipefail
+trap 'echo "bullseye_test (mount namespace): failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 root=$1 inside=$2 expected_glibc=$3
 unmount() { umount -R "$root/sys" 2>/dev/null || true; umount "$root/proc" 2>/dev/null || true; }
 trap unmount EXIT
@@ -55,7 +57,8 @@ in_root() { chroot "$root" "$@"; }
 failed=0
 fail() { echo "FAIL: $*"; failed=1; }
 
-glibc=$(in_root ldd --version | head -1)
+glibc=$(in_root ldd --version)  # whole: `| head -1` could SIGPIPE ldd (pipefail)
+glibc=${glibc%%$'\n'*}
 echo "== the root's glibc: $glibc"
 [[ $glibc =~ \ $expected_glibc$ ]] || fail "the root's glibc is not $expected_glibc"
 echo "== ldd proclife (in the root)"
