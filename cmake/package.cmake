@@ -37,7 +37,16 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # proclife_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# dpkg-shlibdeps reads the binary: for the static build that is libc6 (>= the
-# newest glibc symbol version it uses) and nothing else.
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# dpkg-shlibdeps reads the binary, except for the static (release) build: it
+# needs only glibc 2.31 (tests/static_check.sh: no symbol version newer than the
+# README's; tests/bullseye_test.sh: it runs on Debian 11), but Debian 12's libc6
+# symbols file makes any sysconf call need libc6 >= 2.34 (for _SC_MINSIGSTKSZ,
+# new in 2.34; proclife only asks _SC_PAGESIZE), which would keep the package off
+# Debian 11 and Ubuntu 20.04.
+if(PROCLIFE_STATIC)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.31)")
+else()
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+endif()
 include(CPack)

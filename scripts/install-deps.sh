@@ -13,6 +13,8 @@ packages=(
   prometheus systemd
   # release: the Debian package (dpkg-shlibdeps), `man proclife`, the zsh completion check
   dpkg-dev man-db zsh
+  # the release binary's test on Debian 11's glibc 2.31 (tests/bullseye_test.sh)
+  debootstrap
 )
 
 missing=()
