@@ -30,6 +30,7 @@ int report_command(const ReportCommand& command) {
     Replay replay = replay_file(command.recording);
     // Said before the report, so it is not lost below a long one.
     if (!replay.warning.empty()) std::cerr << "proclife: warning: " << replay.warning << '\n';
+    for (const auto& warning : replay.inconsistencies) std::cerr << "proclife: warning: " << warning << '\n';
     write_report(replay.graph, ReportContext{replay.header.command}, command.output);
     return 0;
   } catch (const std::exception& e) {

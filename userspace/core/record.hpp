@@ -167,6 +167,9 @@ struct Replay {
   RecordHeader header;
   Graph graph;
   std::string warning;  // as Recording::warning
+  // Events in an order no kernel produces (Graph's Inconsistency): one
+  // warning per kind, naming the line of the first and how many there were.
+  std::vector<std::string> inconsistencies;
 };
 
 // Streams the recording into a graph. Throws RecordingError.
