@@ -8,6 +8,7 @@
 #include "gate.hpp"
 #include "ingest.hpp"
 #include "record.hpp"
+#include "json_report.hpp"
 #include "report.hpp"
 #include "scenario.hpp"
 

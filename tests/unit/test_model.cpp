@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 
 #include "model.hpp"
 #include "scenario.hpp"
@@ -664,4 +665,28 @@ TEST_CASE("CLONE_PARENT: the child belongs to its creator's parent, who reaps it
   CHECK_FALSE(process->orphaned);
   REQUIRE(process->reap);
   CHECK(process->reap->reaper_pid == grandparent.pid);
+}
+
+TEST_CASE("adopting seeded processes is linear: 200,000 found by attach, each then seen", "[model][attach]") {
+  // Each adoption used to rename its placeholder key in every process: hours
+  // for a large host. Now only the processes that name it are touched.
+  constexpr uint32_t kCount = 200'000;
+  Graph graph(GraphOptions{kOrigin, 0, 0});
+  graph.seed_pre_existing(2, 1, "init-child");
+  for (uint32_t pid = 3; pid < kCount; ++pid) graph.seed_pre_existing(pid, pid - 1, "p");  // a chain
+  auto start = std::chrono::steady_clock::now();
+  for (uint32_t pid = 2; pid < kCount; ++pid) {
+    Event event{at_us(pid), 0, TaskId{pid, pid, 7'000 + pid}, WaitEnterEvent{0}};
+    graph.apply(event);
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(seconds < 10.0);  // quadratic: minutes
+  // Every parent link names the real key.
+  for (uint32_t pid : {3u, 1000u, kCount - 1}) {
+    const Process* p = graph.find({pid, 7'000 + pid});
+    REQUIRE(p);
+    REQUIRE(p->parent);
+    CHECK(*p->parent == ProcKey{pid - 1, 7'000 + pid - 1});
+    CHECK(*p->fork_parent == ProcKey{pid - 1, 7'000 + pid - 1});
+  }
 }

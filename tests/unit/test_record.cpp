@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "escape.hpp"
+#include "json_report.hpp"
 #include "record.hpp"
 #include "report.hpp"
 #include "scenario.hpp"
@@ -217,14 +218,14 @@ TEST_CASE("a graph replayed from a recording reports exactly as the live one", "
   std::string text = record(header, s.events, 2, at_us(90));
 
   ReportContext context{header.command};
-  std::string expected = dump_json(json_report(live, context));
-  CHECK(dump_json(json_report(build_graph(read(text)), context)) == expected);
+  std::string expected = test::json_report_text(live, context);
+  CHECK(test::json_report_text(build_graph(read(text)), context) == expected);
 
   std::istringstream in(text);
   Replay replay = replay_recording(in, "trace.ndjson");
   CHECK(replay.warning.empty());
   CHECK(replay.header == header);
-  CHECK(dump_json(json_report(replay.graph, ReportContext{replay.header.command})) == expected);
+  CHECK(test::json_report_text(replay.graph, ReportContext{replay.header.command}) == expected);
 }
 
 TEST_CASE("an attach recording seeds the replayed graph with the processes found running", "[record]") {
@@ -249,7 +250,7 @@ TEST_CASE("an attach recording seeds the replayed graph with the processes found
   Recording recording = read(record(header, s.events, 0, at_us(40)));
   CHECK(recording.header.pre_existing == found);
   ReportContext context{header.command};
-  CHECK(dump_json(json_report(build_graph(recording), context)) == dump_json(json_report(live, context)));
+  CHECK(test::json_report_text(build_graph(recording), context) == test::json_report_text(live, context));
 }
 
 TEST_CASE("a writer flushes in batches and on flush(), and keeps its events without finish()", "[record]") {
@@ -417,4 +418,111 @@ TEST_CASE("a stream that fails while writing is an error", "[record]") {
   out.setstate(std::ios::badbit);
   writer.write(every_kind().front());
   CHECK_THROWS_WITH(writer.flush(), "cannot write the recording");
+}
+
+namespace {
+
+// An endless stream of one byte that counts what the reader took from it.
+class EndlessBuf : public std::streambuf {
+ public:
+  explicit EndlessBuf(char byte) : chunk_(1 << 16, byte) {}
+  uint64_t served = 0;
+
+ protected:
+  int_type underflow() override {
+    served += chunk_.size();
+    setg(chunk_.data(), chunk_.data(), chunk_.data() + chunk_.size());
+    return traits_type::to_int_type(chunk_[0]);
+  }
+
+ private:
+  std::string chunk_;
+};
+
+}  // namespace
+
+TEST_CASE("a line past the limit is refused once the limit is read, not after the whole line", "[record][bounded]") {
+  for (char byte : {'\0', 'x', '{'}) {
+    EndlessBuf endless(byte);
+    std::istream in(&endless);
+    try {
+      RecordReader reader(in, "zero");
+      FAIL("read a header from an endless line");
+    } catch (const RecordingError& e) {
+      CHECK(std::string(e.what()) == "zero:1: line longer than 16 MiB");
+    }
+    CHECK(endless.served <= (16u << 20) + (128u << 10));
+  }
+  // The same after a header, and with the limit itself still accepted.
+  std::string header = record(sample_header(), {}, 0, 1);
+  header.resize(header.find('\n') + 1);
+  std::string at_limit = header + std::string((16u << 20) - 1, ' ') + "\n" + R"({"type":"trailer","lost_events":0,"end_ns":1})";
+  CHECK(read(at_limit).trailer.has_value());
+  std::string over = header + std::string((16u << 20) + 1, ' ') + "\n";
+  CHECK(error_of(over) == "trace.ndjson:2: line longer than 16 MiB");
+}
+
+TEST_CASE("lines are read whole across chunk boundaries, terminated or not", "[record][bounded]") {
+  std::string header = record(sample_header(), {}, 0, 1);
+  header.resize(header.find('\n') + 1);
+  // A comm just long enough to straddle the reader's 64 KiB chunks.
+  auto events = every_kind();
+  std::get<ForkEvent>(events[0].body).comm = std::string((64 << 10) + 7, 'c');
+  std::string text = record(sample_header(), events, 0, 1);
+  Recording recording = read(text);
+  CHECK(std::get<ForkEvent>(recording.events[0].body).comm.size() == (64 << 10) + 7);
+  CHECK(recording.events.size() == events.size());
+  // The last line without its '\n' is still read (the trailer here).
+  text.pop_back();
+  CHECK(read(text).trailer.has_value());
+  CHECK(read(header + "\n  \n").warning.find("truncated") != std::string::npos);
+}
+
+TEST_CASE("an inconsistent recording is replayed with one warning per kind, naming the line", "[record][inconsistent]") {
+  using namespace test;
+  Scenario s;
+  Proc sh = s.root(10);
+  auto child = s.fork(sh, 11, 50);
+  s.exit(child, exited(0), 20, sh);  // before its fork
+  auto other = s.fork(sh, 12, 60);
+  s.exit(other, exited(0), 30, sh);  // before its fork too: counted, not named again
+  s.wait4(sh, -1, 0, 11, exited(0), 70, 65);  // returns before it was entered
+  std::string text = record(sample_header(), s.events, 0, at_us(90));
+  std::istringstream in(text);
+  Replay replay = replay_recording(in, "trace.ndjson");
+  REQUIRE(replay.inconsistencies.size() == 2);
+  CHECK_THAT(replay.inconsistencies[0],
+             Catch::StartsWith("trace.ndjson:3: inconsistent recording: the exit of pid 11 is stamped 30.0 µs before") &&
+                 Catch::Contains("(2 such events in all"));
+  CHECK_THAT(replay.inconsistencies[1],
+             Catch::StartsWith("trace.ndjson:6: inconsistent recording: a wait call of pid 10 returns 5.0 µs before"));
+  // The model holds no negative or wrapped time: the exits are taken as at the forks.
+  const Process* p = replay.graph.find({11, at_us(50)});
+  REQUIRE(p);
+  REQUIRE(p->exit);
+  CHECK(p->exit->ns == *p->fork_ns);
+  REQUIRE(p->reap);
+  CHECK(p->reap->ns >= p->exit->ns);
+  const Process* waiter = replay.graph.find({sh.pid, sh.start_ns});
+  REQUIRE(waiter);
+  CHECK(waiter->waits.blocked_ns == 0);
+}
+
+TEST_CASE("a fork after its child's own events is reported, not silently pre-existing", "[record][inconsistent]") {
+  using namespace test;
+  Scenario s;
+  Proc sh = s.root(10);
+  Proc child{11, at_us(5)};
+  s.exec(child, "/bin/true", {"true"}, 6);
+  Scenario forks;
+  forks.fork(sh, 11, 5);
+  std::vector<Event> events = s.events;
+  events.push_back(forks.events.front());  // the fork, after the exec
+  std::istringstream in(record(sample_header(), events, 0, at_us(90)));
+  Replay replay = replay_recording(in, "trace.ndjson");
+  REQUIRE(replay.inconsistencies.size() == 1);
+  CHECK_THAT(replay.inconsistencies[0], Catch::StartsWith("trace.ndjson:3: inconsistent recording: the fork of pid 11"));
+  // A consistent recording gives none.
+  std::istringstream good(record(sample_header(), forks.events, 0, at_us(90)));
+  CHECK(replay_recording(good, "ok").inconsistencies.empty());
 }

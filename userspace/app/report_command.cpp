@@ -32,6 +32,7 @@ int report_command(const ReportCommand& command) {
     Replay replay = replay_file(command.recording);
     // Said before the report, so it is not lost below a long one.
     if (!replay.warning.empty()) std::cerr << "proclife: warning: " << replay.warning << '\n';
+    for (const auto& warning : replay.inconsistencies) std::cerr << "proclife: warning: " << warning << '\n';
     std::string error = sink.write(replay.graph, ReportContext{replay.header.command});
     if (error.empty()) return 0;
     std::cerr << "proclife: " << error << '\n';

@@ -16,6 +16,13 @@ bool is_exit_report(int info_code) {
 
 uint64_t signal_slot(uint32_t tgid, int sig) { return static_cast<uint64_t>(tgid) << 8 | (sig & 0xff); }
 
+// What a process's next exec or exit may not precede: its fork, its last exec.
+uint64_t last_event_ns(const Process& process) {
+  uint64_t ns = process.fork_ns.value_or(0);
+  if (!process.execs.empty()) ns = std::max(ns, process.execs.back().ns);
+  return ns;
+}
+
 }  // namespace
 
 EndState Process::end_state() const {
@@ -80,6 +87,7 @@ void Graph::seed_pre_existing(uint32_t pid, uint32_t parent_pid, std::string com
     at(index).fork_parent = at(parent->second).key;
     at(index).parent = at(index).fork_parent;
     link_child(index);
+    note_parent_refs(index);
   }
   seeded_.emplace(pid, index);
 }
@@ -93,11 +101,36 @@ std::optional<size_t> Graph::adopt_seeded(ProcKey key) {
   by_key_.erase(placeholder);
   by_key_.emplace(key, index);
   at(index).key = key;
-  for (auto& process : procs_) {
-    if (process.fork_parent == placeholder) process.fork_parent = key;
-    if (process.parent == placeholder) process.parent = key;
+  if (auto refs = placeholder_refs_.find(key.pid); refs != placeholder_refs_.end()) {
+    for (size_t referrer : refs->second) {
+      Process& process = at(referrer);
+      if (process.fork_parent == placeholder) process.fork_parent = key;
+      if (process.parent == placeholder) process.parent = key;
+    }
+    placeholder_refs_.erase(refs);
   }
   return index;
+}
+
+void Graph::note_parent_refs(size_t index) {
+  const Process& process = at(index);
+  for (const auto& named : {process.fork_parent, process.parent}) {
+    if (!named || named->start_ns != 0) continue;
+    auto seeded = seeded_.find(named->pid);
+    if (seeded != seeded_.end() && at(seeded->second).key == *named) placeholder_refs_[named->pid].push_back(index);
+  }
+}
+
+void Graph::note(InconsistencyNote note) {
+  inconsistency_counts_[static_cast<size_t>(note.kind)]++;
+  if (inconsistency_) inconsistency_(note);
+}
+
+uint64_t Graph::not_before(uint64_t ns, uint64_t bound, Inconsistency kind, const Process& process,
+                           const char* event) {
+  if (ns >= bound) return ns;
+  note({kind, process.key, event, ns, bound});
+  return bound;
 }
 
 size_t Graph::ensure(ProcKey key) {
@@ -130,7 +163,12 @@ void Graph::on_fork(const Event& e, const ForkEvent& fork) {
     return;
   }
   ProcKey key = fork.child.process();
-  if (by_key_.count(key)) return;
+  if (auto known = index_of(key)) {
+    // Its own events came first: it stays as they made it, pre-existing.
+    if (at(*known).pre_existing && !seeded_.count(key.pid))
+      note({Inconsistency::fork_after_own_events, key, "fork", e.ns, 0});
+    return;
+  }
   if (auto seeded = adopt_seeded(key)) {
     // attach: found in /proc by the second scan, forked after the first.
     at(*seeded).pre_existing = false;
@@ -153,6 +191,7 @@ void Graph::on_fork(const Event& e, const ForkEvent& fork) {
   procs_.push_back(std::move(child));
   by_key_.emplace(key, index);
   link_child(index);
+  note_parent_refs(index);
 }
 
 void Graph::on_clone_return(const Event& e, const CloneReturnEvent& ret) {
@@ -171,11 +210,13 @@ void Graph::on_clone_return(const Event& e, const CloneReturnEvent& ret) {
   process.parent = at(*creator).parent;
   process.parent_pid = at(*creator).parent_pid;
   link_child(*child);
+  note_parent_refs(*child);
 }
 
 void Graph::on_exec(const Event& e, const ExecEvent& exec) {
   Process& process = at(ensure(e.task.process()));
-  process.execs.push_back({e.ns, exec.old_tid, exec.filename, exec.argv, exec.argv_truncated});
+  uint64_t ns = not_before(e.ns, last_event_ns(process), Inconsistency::event_before_fork, process, "exec");
+  process.execs.push_back({ns, exec.old_tid, exec.filename, exec.argv, exec.argv_truncated});
   process.comm = exec.comm;
 }
 
@@ -205,7 +246,8 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
   uint32_t raw = (exit.signal_flags & kernel::kSignalGroupExit) ? exit.group_exit_code
                  : e.task.tid == e.task.tgid                    ? exit.exit_code
                                                                 : process.leader_exit_code.value_or(exit.exit_code);
-  ExitRecord record{e.ns, raw, decode_exit_status(raw), e.task.tid, process.exit_group_tid, std::nullopt};
+  uint64_t ns = not_before(e.ns, last_event_ns(process), Inconsistency::event_before_fork, process, "exit");
+  ExitRecord record{ns, raw, decode_exit_status(raw), e.task.tid, process.exit_group_tid, std::nullopt};
   if (record.status.signal) {
     auto sender = last_signal_.find(signal_slot(e.task.tgid, *record.status.signal));
     if (sender != last_signal_.end()) record.killed_by = sender->second;
@@ -231,7 +273,7 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
   if (autoreap) {
     ReapRecord reap;
     reap.via = ReapVia::autoreap;
-    reap.ns = e.ns;
+    reap.ns = ns;
     reap.parent_ignores_sigchld = exit.parent_sigchld_handler == kernel::kSigIgn;
     reap.reaper = index_of(exit.parent.process()) ? std::optional(exit.parent.process()) : std::nullopt;
     reap.reaper_pid = exit.parent.tgid;
@@ -256,6 +298,7 @@ void Graph::reparent_children(size_t index, const Event& e, const ExitEvent& exi
     orphan.parent = adopter ? std::optional(new_parent) : std::nullopt;
     orphan.parent_pid = new_parent.pid;
     link_child(child);
+    note_parent_refs(child);
   }
 }
 
@@ -298,6 +341,8 @@ std::optional<size_t> Graph::match_child(std::optional<size_t> parent, uint32_t 
 void Graph::record_reap(size_t child, ReapRecord reap) {
   Process& process = at(child);
   if (process.reap) return;
+  if (process.exit) reap.ns = not_before(reap.ns, process.exit->ns, Inconsistency::reap_before_exit, process, "reap");
+  else if (reap.via != ReapVia::released) note({Inconsistency::reap_before_exit, process.key, "reap", reap.ns, 0});
   unlink_child(child);
   process.reap = std::move(reap);
 }
@@ -332,6 +377,10 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
   if (!by_observer) waiter = ensure(e.task.process());
   bool wnohang = wait.options & kernel::kWnohang;
   uint64_t enter_ns = wait.enter_ns ? wait.enter_ns : e.ns;
+  if (enter_ns > e.ns) {
+    note({Inconsistency::wait_return_before_entry, e.task.process(), "wait", e.ns, enter_ns});
+    enter_ns = e.ns;  // as if it returned at once
+  }
 
   WaitCall call{enter_ns, e.ns, e.task.tid, wait.syscall, wait.which, wait.id, wait.options, wait.ret,
                 classify_wait_report(wait), std::nullopt};

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -164,6 +165,25 @@ struct Process {
   std::optional<uint64_t> zombie_ns() const;
 };
 
+// What no kernel sends, yet a damaged or edited recording can hold: events of
+// one process in an impossible order. The graph repairs each so that no
+// duration it holds or a report derives is negative or wraps, and says so.
+enum class Inconsistency {
+  event_before_fork,         // an exec or exit stamped before the process's fork (or an earlier exec)
+  fork_after_own_events,     // a fork of a process whose events came first: it stays "pre-existing"
+  reap_before_exit,          // a reap stamped before the exit, or with no exit yet
+  wait_return_before_entry,  // a wait call that returns before it was entered
+};
+inline constexpr size_t kInconsistencyKinds = 4;
+
+struct InconsistencyNote {
+  Inconsistency kind;
+  ProcKey process;
+  const char* event = "";    // "exec", "exit", "reap", "wait" …
+  uint64_t ns = 0;           // as the event says
+  uint64_t bound_ns = 0;     // what it may not precede (0: unknown); the model uses this instead
+};
+
 struct GraphOptions {
   uint64_t origin_ns = 0;         // when tracing started
   uint32_t observer_pid = 0;      // proclife itself: the parent of a `run` root
@@ -190,6 +210,10 @@ class Graph {
   void set_lost_events(uint64_t lost) { lost_events_ = lost; }
   // Records the probe wrote that were too short or of an unknown kind.
   void add_decode_errors(uint64_t errors) { decode_errors_ += errors; }
+  // Called at each inconsistency as the event that shows it is applied
+  // (replay names the line); counted either way.
+  void on_inconsistency(std::function<void(const InconsistencyNote&)> handler) { inconsistency_ = std::move(handler); }
+  uint64_t inconsistencies(Inconsistency kind) const { return inconsistency_counts_[static_cast<size_t>(kind)]; }
 
   // A deque: growing never copies the processes already recorded.
   const std::deque<Process>& processes() const { return procs_; }
@@ -206,6 +230,8 @@ class Graph {
  private:
   size_t ensure(ProcKey key);
   std::optional<size_t> adopt_seeded(ProcKey key);
+  // After setting a process's fork_parent or parent: index who names a placeholder.
+  void note_parent_refs(size_t index);
   Process& at(size_t index) { return procs_[index]; }
 
   void on_fork(const Event& e, const ForkEvent& fork);
@@ -236,6 +262,15 @@ class Graph {
   std::unordered_map<uint64_t, SignalSender> last_signal_;  // (tgid << 8 | sig) -> sender
   std::unordered_map<uint64_t, size_t> unreaped_children_;  // (parent slot << 32 | pid) -> index
   std::unordered_map<uint32_t, size_t> seeded_;  // pid -> index, start time still unknown
+  // pid of a seeded process -> who may name it by its placeholder key {pid, 0}
+  // as fork parent or parent: adopting its real key renames only those.
+  std::unordered_map<uint32_t, std::vector<size_t>> placeholder_refs_;
+  void note(InconsistencyNote note);
+  // `ns` no earlier than `bound` (0: none); noted when it was.
+  uint64_t not_before(uint64_t ns, uint64_t bound, Inconsistency kind, const Process& process, const char* event);
+
+  std::function<void(const InconsistencyNote&)> inconsistency_;
+  std::array<uint64_t, kInconsistencyKinds> inconsistency_counts_{};
   uint64_t end_ns_ = 0;
   uint64_t lost_events_ = 0;
   uint64_t decode_errors_ = 0;

@@ -13,6 +13,8 @@
 #include <type_traits>
 
 #include "escape.hpp"
+#include "format.hpp"
+#include "json_writer.hpp"
 
 namespace proclife {
 namespace {
@@ -136,55 +138,22 @@ void fields(auto& v, Is<RecordTrailer> auto& t) {
   v.optional("decode_errors", t.decode_errors);
 }
 
-// ---- Writing: straight into a line buffer ----
+// ---- Writing: straight into a line buffer, through the one JSON writer ----
 
-constexpr char kHexDigits[] = "0123456789abcdef";
-
-void append_string(std::string& out, std::string_view text) {
-  if (!is_valid_utf8(text)) {
-    out += R"({"hex":")";
-    for (char c : text) {
-      auto byte = static_cast<uint8_t>(c);
-      out += kHexDigits[byte >> 4];
-      out += kHexDigits[byte & 0xF];
-    }
-    out += "\"}";
-    return;
-  }
-  out += '"';
-  size_t run = 0;  // start of the bytes that need no escape
-  for (size_t i = 0; i < text.size(); ++i) {
-    auto byte = static_cast<uint8_t>(text[i]);
-    if (byte >= 0x20 && byte != '"' && byte != '\\') continue;
-    out.append(text.substr(run, i - run));
-    run = i + 1;
-    switch (byte) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        out += "\\u00";
-        out += kHexDigits[byte >> 4];
-        out += kHexDigits[byte & 0xF];
-    }
-  }
-  out.append(text.substr(run));
-  out += '"';
-}
-
-// Appends `,"key":value` for each field it is given.
+// Writes `"key":value` for each field it is given, into one compact line.
+// Strings that are not UTF-8 become {"hex":...}: the recording loses no byte.
 class LineWriter {
  public:
-  explicit LineWriter(std::string& out) : out_(out) {}
+  explicit LineWriter(std::string& out) : json_(out, JsonLayout::compact, InvalidUtf8::hex_object), out_(out) {}
 
   void begin(std::string_view type) {
-    out_ += R"({"type":")";
-    out_ += type;
-    out_ += '"';
+    json_.begin_object();
+    json_.key("type").value(type);
   }
-  void end() { out_ += "}\n"; }
+  void end() {
+    json_.end_object();
+    out_ += '\n';
+  }
 
   template <class T>
   void optional(std::string_view key, const T& value) {
@@ -193,55 +162,36 @@ class LineWriter {
 
   template <class T>
   void operator()(std::string_view key, const T& value) {
-    out_ += ",\"";
-    out_ += key;
-    out_ += "\":";
+    json_.key(key);
     write(value);
   }
 
  private:
-  void write(bool value) { out_ += value ? "true" : "false"; }
+  void write(bool value) { json_.value(value); }
   template <std::integral T>
   void write(T value) {
-    char digits[24];
-    auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-    out_.append(digits, end);
+    if constexpr (std::is_signed_v<T>) json_.value(static_cast<int64_t>(value));
+    else json_.value(static_cast<uint64_t>(value));
   }
-  void write(const std::string& value) { append_string(out_, value); }
-  void write(std::string_view name) { write_name(name); }  // names of ours: plain ASCII
-  void write(const std::vector<std::string>& values) {
-    out_ += '[';
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (i) out_ += ',';
-      append_string(out_, values[i]);
-    }
-    out_ += ']';
-  }
+  void write(const std::string& value) { json_.value(value); }
+  void write(std::string_view name) { json_.value(name); }  // names of ours: plain ASCII
+  void write(const std::vector<std::string>& values) { json_.value(values); }
   void write(const TaskId& task) { write_object(task); }
   void write(const std::vector<PreExistingProcess>& processes) {
-    out_ += '[';
-    for (size_t i = 0; i < processes.size(); ++i) {
-      if (i) out_ += ',';
-      write_object(processes[i]);
-    }
-    out_ += ']';
+    json_.begin_array();
+    for (const auto& process : processes) write_object(process);
+    json_.end_array();
   }
   template <class Object>
   void write_object(const Object& object) {
-    // Each field writes `,"key":value`: the first comma becomes the brace.
-    size_t open = out_.size();
+    json_.begin_object();
     fields(*this, object);
-    out_[open] = '{';
-    out_ += '}';
+    json_.end_object();
   }
-  void write(WaitSyscall value) { write_name(wait_syscall_name(value)); }
-  void write(CloneSyscall value) { write_name(clone_syscall_name(value)); }
-  void write_name(std::string_view name) {
-    out_ += '"';
-    out_ += name;
-    out_ += '"';
-  }
+  void write(WaitSyscall value) { write(wait_syscall_name(value)); }
+  void write(CloneSyscall value) { write(clone_syscall_name(value)); }
 
+  JsonWriter json_;
   std::string& out_;
 };
 
@@ -499,6 +449,52 @@ void finish_graph(Graph& graph, const std::optional<RecordTrailer>& trailer, uin
   graph.add_decode_errors(trailer ? trailer->decode_errors : 0);
 }
 
+// The first inconsistency of each kind, where it was, and how many followed.
+class InconsistencyLog {
+ public:
+  void add(const InconsistencyNote& note, uint64_t line) {
+    auto& first = first_[static_cast<size_t>(note.kind)];
+    if (!first) first = std::pair(note, line);
+  }
+
+  std::vector<std::string> messages(std::string_view file, const Graph& graph) const {
+    std::vector<std::string> out;
+    for (const auto& first : first_) {
+      if (!first) continue;
+      const auto& [note, line] = *first;
+      uint64_t count = graph.inconsistencies(note.kind);
+      std::string more = count > 1 ? fmt::format(" ({} such events in all; only the first is named)", count) : "";
+      out.push_back(fmt::format("{}:{}: inconsistent recording: {}{}", file, line, describe(note), more));
+    }
+    return out;
+  }
+
+ private:
+  static std::string describe(const InconsistencyNote& note) {
+    std::string early = note.bound_ns > note.ns ? format_duration(note.bound_ns - note.ns) : "";
+    switch (note.kind) {
+      case Inconsistency::event_before_fork:
+        return fmt::format("the {} of pid {} is stamped {} before its fork or an earlier exec; it is taken as "
+                           "happening then, so no duration comes out negative",
+                           note.event, note.process.pid, early);
+      case Inconsistency::fork_after_own_events:
+        return fmt::format("the fork of pid {} comes after events of that process; it is reported as pre-existing",
+                           note.process.pid);
+      case Inconsistency::reap_before_exit:
+        if (!note.bound_ns)
+          return fmt::format("pid {} is reaped before any exit of it is recorded", note.process.pid);
+        return fmt::format("pid {} is reaped {} before its exit; it is taken as reaped at its exit", note.process.pid,
+                           early);
+      case Inconsistency::wait_return_before_entry:
+        return fmt::format("a wait call of pid {} returns {} before it was entered; it is taken as returning at once",
+                           note.process.pid, early);
+    }
+    return "unknown";
+  }
+
+  std::array<std::optional<std::pair<InconsistencyNote, uint64_t>>, kInconsistencyKinds> first_;
+};
+
 }  // namespace
 
 // ---- RecordWriter ----
@@ -610,12 +606,36 @@ std::optional<Event> RecordReader::next() {
   fail("unknown line type " + quoted_for_message(type));
 }
 
+// Reads the next line into line_ a chunk at a time, so a line past the limit
+// is refused once the limit is reached, having held no more than it: a file
+// without line breaks (/dev/zero) costs kMaxLineBytes, not all of itself.
 RecordReader::LineRead RecordReader::read_line() {
-  while (std::getline(in_, line_)) {
+  constexpr std::streamsize kChunk = 64 << 10;
+  char chunk[kChunk];
+  while (true) {
+    line_.clear();
+    bool any = false, terminated = false;
+    while (true) {
+      in_.getline(chunk, kChunk);
+      std::streamsize got = in_.gcount();
+      any = any || got > 0;
+      // Neither eof nor fail: getline stopped at a '\n', which gcount() counts.
+      // fail alone: the chunk filled up before one.
+      terminated = !in_.eof() && !in_.fail();
+      bool full = in_.fail() && !in_.eof() && !in_.bad();
+      auto stored = static_cast<size_t>(terminated ? got - 1 : got);
+      if (line_.size() + stored > kMaxLineBytes) {
+        ++line_number_;
+        fail(fmt::format("line longer than {} MiB", kMaxLineBytes >> 20));
+      }
+      line_.append(chunk, stored);
+      if (!full) break;
+      in_.clear(in_.rdstate() & ~std::ios::failbit);
+    }
+    if (!any) break;
     ++line_number_;
-    bool terminated = !in_.eof();
-    if (line_.size() > kMaxLineBytes) fail(fmt::format("line longer than {} MiB", kMaxLineBytes >> 20));
     if (!is_blank(line_)) return terminated ? LineRead::line : LineRead::last_unterminated;
+    if (!terminated) break;
   }
   if (in_.bad()) throw RecordingError(name_ + ": read error");
   return LineRead::end;
@@ -660,14 +680,18 @@ Graph build_graph(const Recording& recording) {
 
 Replay replay_recording(std::istream& in, std::string_view name) {
   RecordReader reader(in, std::string(name));
-  Replay replay{reader.header(), start_graph(reader.header()), {}};
+  Replay replay{reader.header(), start_graph(reader.header()), {}, {}};
+  InconsistencyLog log;
+  replay.graph.on_inconsistency([&](const InconsistencyNote& note) { log.add(note, reader.line_number()); });
   uint64_t last_ns = reader.header().origin_ns;
   while (auto event = reader.next()) {
     replay.graph.apply(*event);
     last_ns = std::max(last_ns, event->ns);
   }
+  replay.graph.on_inconsistency(nullptr);  // `log` and `reader` end here
   finish_graph(replay.graph, reader.trailer(), last_ns);
   replay.warning = reader.warning();
+  replay.inconsistencies = log.messages(name, replay.graph);
   return replay;
 }
 

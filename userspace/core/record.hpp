@@ -19,11 +19,17 @@
 // Strings (comm, filename, argv, the command) are bytes a traced process
 // chose, not necessarily UTF-8, and JSON strings must be. A string that is
 // valid UTF-8 is a JSON string (control characters escaped as JSON requires,
-// so no line ever holds a raw newline); any other string is written as
+// so no line ever holds a raw newline; DEL, C1 and bidi controls escaped too,
+// as core/json_writer does everywhere); any other string is written as
 // {"hex":"<two lowercase hex digits per byte>"} in its place. Every byte
 // survives: replaying a recording gives the same events, hence the same graph.
 //
-// Reading is strict, since the file may be damaged or hostile: every field of
+// Replay also checks the order of each process's events (Graph's
+// Inconsistency): an exit stamped before its fork and the like are repaired
+// so no duration is negative, and Replay::inconsistencies says where.
+//
+// Reading is strict, since the file may be damaged or hostile (a line is read
+// up to 16 MiB and no further: past it, an error): every field of
 // a kind is required and typed (integers range-checked, no floats), and the
 // first problem throws one RecordingError naming the line ("trace.ndjson:17:
 // event has no \"ns\""). Unknown keys are ignored; an unknown type or kind is
@@ -167,6 +173,9 @@ struct Replay {
   RecordHeader header;
   Graph graph;
   std::string warning;  // as Recording::warning
+  // Events in an order no kernel produces (Graph's Inconsistency): one
+  // warning per kind, naming the line of the first and how many there were.
+  std::vector<std::string> inconsistencies;
 };
 
 // Streams the recording into a graph. Throws RecordingError.

@@ -1,5 +1,4 @@
 #include <ostream>
-#include <sstream>
 
 #include "json_writer.hpp"
 #include "report.hpp"
@@ -170,25 +169,11 @@ void write_json_report(const Graph& graph, const ReportContext& context, std::os
   json.key("processes").begin_array();
   for (const auto& process : graph.processes()) {
     write_process(json, graph, process);
-    if (text.size() > (64 << 10)) {
-      out << text;
-      text.clear();
-    }
+    json.spill(out);
   }
   json.end_array();
   json.end_object();
   out << text << '\n';
-}
-
-nlohmann::ordered_json json_report(const Graph& graph, const ReportContext& context) {
-  std::ostringstream text;
-  write_json_report(graph, context, text);
-  return nlohmann::ordered_json::parse(text.str());
-}
-
-std::string dump_json(const nlohmann::ordered_json& doc, int indent) {
-  // Invalid UTF-8 in a process's name or argv must not make the document invalid.
-  return doc.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace proclife
