@@ -25,6 +25,11 @@ void write_perfetto_report(const Graph& graph, const ReportContext& context, std
 // A self-contained SVG timeline: a row per process in tree order.
 void write_svg_report(const Graph& graph, const ReportContext& context, std::ostream& out);
 
+class JsonWriter;
+// One process exactly as the JSON report's "processes" array holds it (the
+// monitor writes one per finished lifetime).
+void write_json_process(JsonWriter& json, const Graph& graph, const Process& process);
+
 // A JSON document as text that is valid whatever bytes its strings hold.
 std::string dump_json(const nlohmann::ordered_json& doc, int indent = -1);
 
