@@ -144,7 +144,7 @@ struct TestCgroup {
 
 }  // namespace
 
-TEST_CASE("monitor: lifetimes, findings and metrics of a workload in its cgroup; SIGTERM leaves nothing attached",
+TEST_CASE("monitor: lifetimes, findings and metrics of a workload in its cgroup, and SIGTERM leaves nothing attached",
           "[monitor]") {
   require_root();
   TestCgroup cgroup;

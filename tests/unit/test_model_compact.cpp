@@ -47,7 +47,7 @@ struct Counting : GraphObserver {
 
 }  // namespace
 
-TEST_CASE("compaction removes reaped processes; a surviving zombie is still reaped by its parent's wait",
+TEST_CASE("compaction removes reaped processes, and a surviving zombie is still reaped by its parent's wait",
           "[model][compact]") {
   Scenario s;
   Feeder f{s};
