@@ -96,6 +96,14 @@ static __always_inline bool is_traced(__u32 tgid, __u64 start_ns)
 	return *known == start_ns;
 }
 
+/* Host-wide (trace-all) mode reports neither kernel threads nor proclife
+ * itself: the monitor's own threads and waits are not the host's story. */
+static __always_inline bool skip_task(struct task_struct *task)
+{
+	return cfg_trace_all &&
+	       ((task->flags & PL_PF_KTHREAD) || (cfg_self_tgid && task->tgid == cfg_self_tgid));
+}
+
 static __always_inline void *reserve(__u32 kind, __u32 size)
 {
 	void *e = bpf_ringbuf_reserve(&events, size, 0);
@@ -163,7 +171,7 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_
 	__u64 parent_start;
 	__u32 parent_tid;
 
-	if (child->flags & PL_PF_KTHREAD)
+	if ((child->flags & PL_PF_KTHREAD) || skip_task(parent))
 		return 0;
 	parent_start = leader_start_ns(parent);
 	if (!is_traced(parent_tgid, parent_start))
@@ -206,7 +214,7 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	__u64 len;
 	long n;
 
-	if (!is_traced(task->tgid, leader_start_ns(task)))
+	if (skip_task(task) || !is_traced(task->tgid, leader_start_ns(task)))
 		return 0;
 	e = reserve(PL_EV_EXEC, sizeof(*e));
 	if (!e)
@@ -296,7 +304,7 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	struct pl_exit_event *e;
 	bool group_dead, leader_exits, calls_exit_group;
 
-	if (!is_traced(task->tgid, leader->start_time))
+	if (skip_task(task) || !is_traced(task->tgid, leader->start_time))
 		return 0;
 	group_dead = signal->live.counter == 0;
 	leader_exits = task->pid == task->tgid;
@@ -335,6 +343,7 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	__builtin_memset(&e->new_reaper, 0, sizeof(e->new_reaper));
 	if (group_dead)
 		find_new_reaper(task, &e->new_reaper);
+	e->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 	submit(e);
 	return 0;
 }
@@ -350,6 +359,8 @@ int BPF_PROG(handle_sched_process_free, struct task_struct *task)
 	/* Threads and a leader displaced by a non-leader exec are freed with
 	 * pid != tgid; only the real leader's free ends the process. */
 	if (BPF_CORE_READ(task, pid) != tgid)
+		return 0;
+	if (cfg_trace_all && ((BPF_CORE_READ(task, flags) & PL_PF_KTHREAD) || tgid == cfg_self_tgid))
 		return 0;
 	if (!is_traced(tgid, start))
 		return 0;
@@ -368,6 +379,8 @@ static __always_inline bool is_traced_or_self(struct task_struct *task)
 {
 	__u32 tgid = task->tgid;
 
+	if (skip_task(task))
+		return false;
 	return (cfg_self_tgid && tgid == cfg_self_tgid) || is_traced(tgid, leader_start_ns(task));
 }
 
@@ -528,6 +541,8 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	struct pl_signal_event *e;
 	__u32 target_tgid = target->tgid;
 
+	if (skip_task(target))
+		return 0;
 	if (!(cfg_self_tgid && target_tgid == cfg_self_tgid && sig == PL_SIGCHLD) &&
 	    !is_traced(target_tgid, leader_start_ns(target)))
 		return 0;
@@ -553,7 +568,7 @@ int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info, struct
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
 	struct pl_signal_event *e;
 
-	if (!is_traced(task->tgid, leader_start_ns(task)))
+	if (skip_task(task) || !is_traced(task->tgid, leader_start_ns(task)))
 		return 0;
 	e = reserve(PL_EV_SIGNAL_DELIVER, sizeof(*e));
 	if (!e)

@@ -87,6 +87,7 @@ struct pl_exit_event {
 	__u32 parent_sigchld_flags;   /* parent's SIGCHLD sa_flags (SA_NOCLDWAIT) */
 	__u32 ptraced;
 	char comm[PL_COMM_LEN];
+	__u64 cgroup_id;              /* cgroup2 id (inode of its directory) at exit */
 };
 
 /* sched_process_free for a leader task: the process is gone for good. It runs
@@ -167,7 +168,7 @@ static_assert(sizeof(struct pl_header) == 32, "pl_header ABI");
 static_assert(sizeof(struct pl_task_id) == 16, "pl_task_id ABI");
 static_assert(sizeof(struct pl_fork_event) == 80, "pl_fork_event ABI");
 static_assert(sizeof(struct pl_exec_event) == 1344, "pl_exec_event ABI");
-static_assert(sizeof(struct pl_exit_event) == 128, "pl_exit_event ABI");
+static_assert(sizeof(struct pl_exit_event) == 136, "pl_exit_event ABI");
 static_assert(sizeof(struct pl_free_event) == 32, "pl_free_event ABI");
 static_assert(sizeof(struct pl_wait_enter_event) == 40, "pl_wait_enter_event ABI");
 static_assert(sizeof(struct pl_wait_exit_event) == 80, "pl_wait_exit_event ABI");

@@ -145,6 +145,57 @@ ParsedCommand parse_or_inspect(int argc, const char* const* argv, const std::fun
   add_output_options(*report_cmd, report.output);
   report_cmd->add_option("recording", report.recording, "A file written by --record")->required();
 
+  MonitorCommand monitor;
+  auto* monitor_cmd = app.add_subcommand(
+      "monitor", "Watch every process on the host: lifetimes and findings as NDJSON, Prometheus metrics");
+  monitor_cmd->add_option("--events", monitor.events_path,
+                          "Write lifetime and finding records to FILE (reopened on SIGHUP) instead of stdout")
+      ->option_text("FILE");
+  monitor_cmd->add_option("--metrics-address", monitor.metrics_address,
+                          "Serve Prometheus metrics on HOST:PORT (default 127.0.0.1:9464; empty: none)")
+      ->option_text("ADDR");
+  monitor_cmd->add_flag_function(
+      "--no-metrics", [&monitor](int64_t) { monitor.metrics_address.clear(); }, "Serve no metrics");
+  monitor_cmd->add_option("--zombie-threshold", monitor.zombie_threshold_s,
+                          "Report a zombie older than SECONDS (default 60)")
+      ->check(CLI::PositiveNumber)
+      ->option_text("SECONDS");
+  monitor_cmd->add_option("--slow-reap-threshold", monitor.slow_reap_threshold_s,
+                          "Report a reap later than SECONDS after the exit (default 5)")
+      ->check(CLI::PositiveNumber)
+      ->option_text("SECONDS");
+  monitor_cmd->add_option("--max-unreaped-children", monitor.max_unreaped_children,
+                          "Report a parent holding more than N unreaped children (default 50)")
+      ->check(CLI::PositiveNumber)
+      ->option_text("N");
+  monitor_cmd->add_option("--max-live", monitor.max_live,
+                          "Track at most N processes; the oldest are evicted and counted (default 500000)")
+      ->check(CLI::Range(uint64_t{1000}, uint64_t{100'000'000}))
+      ->option_text("N");
+  monitor_cmd->add_option("--retention", monitor.retention_s,
+                          "Keep a reaped process SECONDS for late events before writing it out (default 2)")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->option_text("SECONDS");
+  std::string precise = "on";
+  monitor_cmd->add_option("--precise-reaping", precise,
+                          "on: exact reap times from a syscall hook; off: no syscall hook, reap times "
+                          "approximate (from the kernel's release of the process)")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->option_text("on|off");
+  monitor_cmd->add_option("--cgroup", monitor.cgroup,
+                          "Only processes in this cgroup2 subtree (a path under the cgroup2 mount, e.g. "
+                          "/system.slice); counters then count finished lifetimes")
+      ->option_text("PATH");
+  monitor_cmd->add_option("--ring-buffer-mb", monitor.ring_buffer_mb,
+                          "Kernel ring buffer size in MiB (power of two, default 16)")
+      ->check(CLI::Range(1, 1024))
+      ->check([](const std::string& text) {
+        unsigned long value = std::stoul(text, nullptr, 0);
+        return (value & (value - 1)) == 0 ? std::string() : std::string("must be a power of two");
+      })
+      ->option_text("MIB");
+  monitor_cmd->add_flag("--verbose,-v", monitor.verbose, "Show libbpf's own log");
+
   if (inspect) {
     (*inspect)(app);
     return CliExit{};
@@ -161,6 +212,14 @@ ParsedCommand parse_or_inspect(int argc, const char* const* argv, const std::fun
   if (attach_cmd->parsed()) {
     if (duration_opt->count()) attach.duration_s = duration;
     return attach;
+  }
+  if (monitor_cmd->parsed()) {
+    monitor.precise_reaping = precise == "on";
+    if (!monitor.cgroup.empty() && monitor.cgroup.front() != '/')
+      return CliExit{kExitProclifeError,
+                     "proclife monitor: --cgroup: must be a path under the cgroup2 mount, starting with /\n"};
+    while (monitor.cgroup.size() > 1 && monitor.cgroup.back() == '/') monitor.cgroup.pop_back();
+    return monitor;
   }
   if (run_cmd->parsed()) {
     if (fail_on_opt->count()) {

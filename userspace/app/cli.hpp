@@ -27,6 +27,8 @@ struct TraceOptions {
   OutputOptions output;
   uint32_t ring_buffer_mb = 2;
   bool verbose = false;
+  bool trace_all = false;     // the whole host (monitor), not one tree
+  bool syscall_hook = true;   // false: no syscall tracepoint (monitor --precise-reaping=off)
 };
 
 struct RunCommand {
@@ -49,13 +51,27 @@ struct ReportCommand {
   std::string recording;
 };
 
+struct MonitorCommand {
+  std::string events_path;                          // empty: stdout
+  std::string metrics_address = "127.0.0.1:9464";  // empty: no metrics endpoint
+  double zombie_threshold_s = 60;
+  double slow_reap_threshold_s = 5;
+  uint32_t max_unreaped_children = 50;
+  uint64_t max_live = 500000;
+  double retention_s = 2;
+  bool precise_reaping = true;
+  std::string cgroup;  // empty: the whole host; else only this cgroup2 subtree
+  uint32_t ring_buffer_mb = 16;
+  bool verbose = false;
+};
+
 // What the user asked for, or a message to print and an exit status.
 struct CliExit {
   int status = 0;
   std::string message;  // for stdout when status is 0, else stderr
 };
 
-using ParsedCommand = std::variant<RunCommand, AttachCommand, ReportCommand, CliExit>;
+using ParsedCommand = std::variant<RunCommand, AttachCommand, ReportCommand, MonitorCommand, CliExit>;
 
 // Exit statuses of proclife itself (documented in the README).
 inline constexpr int kExitProclifeError = 125;

@@ -51,6 +51,8 @@ ProbeOptions probe_options(const TraceOptions& options, uint32_t self_pid) {
   probe.self_pid = self_pid;
   probe.ring_buffer_bytes = options.ring_buffer_mb << 20;
   probe.verbose = options.verbose;
+  probe.trace_all = options.trace_all;
+  probe.syscall_hook = options.syscall_hook;
   return probe;
 }
 

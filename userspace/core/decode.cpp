@@ -63,7 +63,8 @@ ExitEvent decode_body(const pl_exit_event& raw, As<ExitEvent>) {
           raw.parent_sigchld_handler,
           raw.parent_sigchld_flags,
           raw.ptraced != 0,
-          bounded_string(raw.comm, sizeof raw.comm)};
+          bounded_string(raw.comm, sizeof raw.comm),
+          raw.cgroup_id};
 }
 
 FreeEvent decode_body(const pl_free_event&, As<FreeEvent>) { return {}; }

@@ -59,6 +59,7 @@ void encode_body(pl_exit_event& raw, const ExitEvent& exit) {
   raw.parent_sigchld_flags = exit.parent_sigchld_flags;
   raw.ptraced = exit.ptraced;
   copy_string(raw.comm, exit.comm);
+  raw.cgroup_id = exit.cgroup_id;
 }
 
 void encode_body(pl_free_event&, const FreeEvent&) {}

@@ -70,6 +70,7 @@ struct ExitEvent {
   uint32_t parent_sigchld_flags = 0;
   bool ptraced = false;
   std::string comm;
+  uint64_t cgroup_id = 0;  // cgroup2 id at exit (not in recordings: 0 there)
 };
 
 struct FreeEvent {};

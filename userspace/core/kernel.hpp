@@ -20,6 +20,7 @@ namespace proclife {
 namespace kernel {
 inline constexpr int kSigchld = PL_SIGCHLD;
 inline constexpr uint32_t kPfSignaled = PL_PF_SIGNALED;
+inline constexpr uint32_t kPfKthread = PL_PF_KTHREAD;
 inline constexpr uint32_t kSignalGroupExit = PL_SIGNAL_GROUP_EXIT;
 inline constexpr uint64_t kCloneVm = PL_CLONE_VM, kCloneVfork = PL_CLONE_VFORK, kCloneParent = PL_CLONE_PARENT;
 inline constexpr uint64_t kSigDfl = 0, kSigIgn = 1;

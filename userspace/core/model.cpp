@@ -192,6 +192,7 @@ void Graph::on_fork(const Event& e, const ForkEvent& fork) {
   by_key_.emplace(key, index);
   link_child(index);
   note_parent_refs(index);
+  if (observer_) observer_->on_fork(*this, at(index));
 }
 
 void Graph::on_clone_return(const Event& e, const CloneReturnEvent& ret) {
@@ -218,6 +219,7 @@ void Graph::on_exec(const Event& e, const ExecEvent& exec) {
   uint64_t ns = not_before(e.ns, last_event_ns(process), Inconsistency::event_before_fork, process, "exec");
   process.execs.push_back({ns, exec.old_tid, exec.filename, exec.argv, exec.argv_truncated});
   process.comm = exec.comm;
+  if (observer_) observer_->on_exec(*this, process);
 }
 
 void Graph::on_exit(const Event& e, const ExitEvent& exit) {
@@ -255,6 +257,7 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
   // Its pid may be reused: nothing of what it received may outlive it.
   for (int sig = 1; sig <= 64; ++sig) last_signal_.erase(signal_slot(e.task.tgid, sig));
   pending_sigchld_.erase(e.task.tgid);
+  record.cgroup_id = exit.cgroup_id;
   process.exit = std::move(record);
   process.exit_signal = exit.exit_signal;
   process.parent_sigchld = sigchld_disposition(exit.parent_sigchld_handler);
@@ -267,6 +270,7 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
   }
 
   // do_notify_parent(): no zombie when the parent ignores SIGCHLD or set SA_NOCLDWAIT.
+  if (observer_) observer_->on_exit(*this, process);
   bool autoreap = !exit.ptraced && exit.exit_signal == kernel::kSigchld &&
                   (exit.parent_sigchld_handler == kernel::kSigIgn ||
                    (exit.parent_sigchld_flags & kernel::kSaNocldwait));
@@ -299,6 +303,7 @@ void Graph::reparent_children(size_t index, const Event& e, const ExitEvent& exi
     orphan.parent_pid = new_parent.pid;
     link_child(child);
     note_parent_refs(child);
+    if (observer_) observer_->on_orphan(*this, orphan);
   }
 }
 
@@ -345,10 +350,12 @@ void Graph::record_reap(size_t child, ReapRecord reap) {
   else if (reap.via != ReapVia::released) note({Inconsistency::reap_before_exit, process.key, "reap", reap.ns, 0});
   unlink_child(child);
   process.reap = std::move(reap);
+  if (observer_) observer_->on_reap(*this, process);
 }
 
 void Graph::on_free(const Event& e) {
   auto index = index_of(e.task.process());
+  if (!index) index = adopt_seeded(e.task.process());  // a zombie found in /proc
   if (!index) return;
   Process& process = at(*index);
   process.freed = true;
@@ -368,6 +375,9 @@ void Graph::on_free(const Event& e) {
 void Graph::on_wait_enter(const Event& e, const WaitEnterEvent& wait) {
   if (options_.observer_pid && e.task.tgid == options_.observer_pid) return;
   Process& process = at(ensure(e.task.process()));
+  // A thread is in one wait at a time: without the syscall hook no return
+  // closes the last one.
+  std::erase_if(process.open_waits, [&](const OpenWait& open) { return open.tid == e.task.tid; });
   process.open_waits.push_back({e.ns, e.task.tid, wait.target_pid});
 }
 
@@ -454,6 +464,68 @@ void Graph::on_signal_deliver(const Event& e, const SignalEvent& sig) {
     record->sa_flags = sig.sa_flags;
   }
   pending_sigchld_.erase(pending);
+}
+
+size_t Graph::compact(const std::function<bool(const Process&)>& drop) {
+  constexpr size_t kGone = SIZE_MAX;
+  std::vector<size_t> remap(procs_.size(), kGone);
+  std::deque<Process> kept;
+  for (size_t i = 0; i < procs_.size(); ++i) {
+    if (drop(procs_[i])) continue;
+    remap[i] = kept.size();
+    kept.push_back(std::move(procs_[i]));
+  }
+  size_t removed = procs_.size() - kept.size();
+  procs_.swap(kept);
+  kept.clear();
+  if (!removed) return 0;
+
+  // Fresh containers: their bucket arrays shrink with the graph.
+  std::unordered_map<ProcKey, size_t> by_key;
+  by_key.reserve(procs_.size());
+  for (size_t i = 0; i < procs_.size(); ++i) {
+    by_key.emplace(procs_[i].key, i);
+    auto& children = procs_[i].children;
+    std::erase_if(children, [&](size_t child) { return remap[child] == kGone; });
+    for (size_t& child : children) child = remap[child];
+  }
+  by_key_.swap(by_key);
+
+  std::unordered_map<uint32_t, std::vector<size_t>> pending;
+  for (auto& [tgid, children] : pending_sigchld_) {
+    std::vector<size_t> moved;
+    for (size_t child : children)
+      if (remap[child] != kGone) moved.push_back(remap[child]);
+    if (!moved.empty()) pending.emplace(tgid, std::move(moved));
+  }
+  pending_sigchld_.swap(pending);
+
+  std::unordered_map<uint64_t, size_t> unreaped;
+  for (auto [slot_pid, child] : unreaped_children_) {
+    auto slot = static_cast<uint32_t>(slot_pid >> 32);
+    if (remap[child] == kGone) continue;
+    if (slot != kObserverSlot) {
+      if (remap[slot] == kGone) continue;
+      slot = static_cast<uint32_t>(remap[slot]);
+    }
+    unreaped.emplace(child_slot_key(slot, static_cast<uint32_t>(slot_pid)), remap[child]);
+  }
+  unreaped_children_.swap(unreaped);
+
+  std::unordered_map<uint32_t, size_t> seeded;
+  for (auto [pid, index] : seeded_)
+    if (remap[index] != kGone) seeded.emplace(pid, remap[index]);
+  seeded_.swap(seeded);
+
+  std::unordered_map<uint32_t, std::vector<size_t>> refs;
+  for (auto& [pid, referrers] : placeholder_refs_) {
+    std::vector<size_t> moved;
+    for (size_t index : referrers)
+      if (remap[index] != kGone) moved.push_back(remap[index]);
+    if (!moved.empty()) refs.emplace(pid, std::move(moved));
+  }
+  placeholder_refs_.swap(refs);
+  return removed;
 }
 
 const char* clone_kind_name(const Process& process) {

@@ -66,6 +66,7 @@ struct ExitRecord {
   uint32_t last_tid = 0;                 // the thread whose exit ended the process
   std::optional<uint32_t> exit_group_tid;  // the thread that called exit_group
   std::optional<SignalSender> killed_by;   // who sent the fatal signal
+  uint64_t cgroup_id = 0;                  // cgroup2 id at exit; 0 unknown
 };
 
 struct SigchldRecord {
@@ -191,6 +192,23 @@ struct GraphOptions {
   std::string observer_comm = "proclife";
 };
 
+class Graph;
+
+// Told of each change as the Graph applies it, so a long-running consumer
+// (the monitor) keeps counts and findings without rescanning. Called from
+// inside Graph::apply(): an observer must not modify the graph.
+class GraphObserver {
+ public:
+  virtual ~GraphObserver() = default;
+  virtual void on_fork(const Graph&, const Process& /*child*/) {}  // a new process, not a thread
+  virtual void on_exec(const Graph&, const Process&) {}
+  // The process ended (exit is set); an autoreaped one gets on_reap right after.
+  virtual void on_exit(const Graph&, const Process&) {}
+  virtual void on_reap(const Graph&, const Process&) {}  // reap is set
+  // Adopted by init or a subreaper (orphaned is set) when its parent died.
+  virtual void on_orphan(const Graph&, const Process&) {}
+};
+
 class Graph {
  public:
   static constexpr size_t kMaxWaitCalls = 4096;
@@ -214,6 +232,18 @@ class Graph {
   // (replay names the line); counted either way.
   void on_inconsistency(std::function<void(const InconsistencyNote&)> handler) { inconsistency_ = std::move(handler); }
   uint64_t inconsistencies(Inconsistency kind) const { return inconsistency_counts_[static_cast<size_t>(kind)]; }
+
+  // Not owned; nullptr (the default) for none.
+  void set_observer(GraphObserver* observer) { observer_ = observer; }
+
+  // Removes every process `drop` selects (asked in processes() order) and
+  // renumbers every index the graph keeps; returns how many went. Meant for
+  // finished (reaped) processes: a survivor keeps the keys of removed ones
+  // (parent, orphaned) as plain values, but a wait by a removed parent can no
+  // longer match it: a survivor whose parent is removed is reaped by its free
+  // (ReapVia::released). Events naming a removed process later make a new,
+  // pre-existing entry for it.
+  size_t compact(const std::function<bool(const Process&)>& drop);
 
   // A deque: growing never copies the processes already recorded.
   const std::deque<Process>& processes() const { return procs_; }
@@ -256,6 +286,7 @@ class Graph {
   std::optional<size_t> sigchld_sender(const Event& e, const SignalEvent& sig);
 
   GraphOptions options_;
+  GraphObserver* observer_ = nullptr;
   std::deque<Process> procs_;
   std::unordered_map<ProcKey, size_t> by_key_;
   std::unordered_map<uint32_t, std::vector<size_t>> pending_sigchld_;  // by receiving tgid

@@ -134,6 +134,7 @@ Probe::Probe(const ProbeOptions& options, RecordHandler handler)
   // Batch wake-ups: userspace also polls on a short timeout, so a quarter of
   // the buffer waiting is the latest point at which to be woken.
   skel_->rodata->cfg_wakeup_bytes = options.ring_buffer_bytes / 4;
+  if (!options.syscall_hook) bpf_program__set_autoload(skel_->progs.handle_sys_exit, false);
   if (int err = bpf_map__set_max_entries(skel_->maps.events, options.ring_buffer_bytes))
     fail("invalid ring buffer size", -err);
   if (int err = proclife_bpf__load(skel_.get())) {

@@ -18,6 +18,9 @@ struct ProbeOptions {
   uint32_t self_pid = 0;            // proclife: its waits for CMD are recorded
   uint32_t ring_buffer_bytes = 2u << 20;  // power of two, at least a page
   bool verbose = false;             // libbpf's own log on stderr
+  // false: attach no syscall tracepoint (no exact reaps or clone flags;
+  // reaps then come from sched_process_free, approximate).
+  bool syscall_hook = true;
 };
 
 class Probe {

@@ -155,6 +155,10 @@ void write_process(JsonWriter& json, const Graph& graph, const Process& process)
 
 }  // namespace
 
+void write_json_process(JsonWriter& json, const Graph& graph, const Process& process) {
+  write_process(json, graph, process);
+}
+
 // Streamed one process at a time: a trace of a hundred thousand processes
 // must not become one document in memory.
 void write_json_report(const Graph& graph, const ReportContext& context, std::ostream& out) {

@@ -22,4 +22,9 @@ void write_perfetto_report(const Graph& graph, const ReportContext& context, std
 // A self-contained SVG timeline: a row per process in tree order.
 void write_svg_report(const Graph& graph, const ReportContext& context, std::ostream& out);
 
+class JsonWriter;
+// One process exactly as the JSON report's "processes" array holds it (the
+// monitor writes one per finished lifetime).
+void write_json_process(JsonWriter& json, const Graph& graph, const Process& process);
+
 }  // namespace proclife
