@@ -178,12 +178,11 @@ Held hold_leaked(const Graph& graph, const std::vector<size_t>& leaked) {
   return held;
 }
 
-std::string plural(size_t n, const char* one, const char* many) { return fmt::format("{} {}", n, n == 1 ? one : many); }
 
 void say_gone(const Graph& graph, const Held& held) {
   if (held.gone.empty()) return;
   std::cerr << fmt::format("proclife: {} already exited, unseen (their pids may be others' now): {}\n",
-                           plural(held.gone.size(), "leaked process", "leaked processes"),
+                           count_of(held.gone.size(), "leaked process", "leaked processes"),
                            list_processes(graph, held.gone));
 }
 
@@ -196,7 +195,7 @@ void wait_for_leaked(Session& session, double limit_s) {
   say_gone(session.graph(), held);
   if (held.indices.empty()) return;
   std::cerr << fmt::format("proclife: CMD exited; following {} until {} ({}): {}\n",
-                           plural(held.indices.size(), "leaked process", "leaked processes"),
+                           count_of(held.indices.size(), "leaked process", "leaked processes"),
                            held.indices.size() == 1 ? "it exits" : "they exit",
                            limit_s > 0 ? fmt::format("at most {} s", limit_s) : "Ctrl-C stops",
                            list_processes(session.graph(), held.indices));
@@ -213,14 +212,14 @@ void kill_leaked(Session& session) {
   if (uint64_t lost = session.probe().lost_events()) {
     std::cerr << fmt::format(
         "proclife: --kill-leaked: {} events were lost, so the leak list is a guess: signalling none of {}\n", lost,
-        plural(leaked.size(), "process", "processes"));
+        count_of(leaked.size(), "process", "processes"));
     return;
   }
   Held held = hold_leaked(session.graph(), leaked);
   say_gone(session.graph(), held);
   if (held.indices.empty()) return;
   std::cerr << fmt::format("proclife: CMD exited; sending SIGTERM to {}: {}\n",
-                           plural(held.indices.size(), "leaked process", "leaked processes"),
+                           count_of(held.indices.size(), "leaked process", "leaked processes"),
                            list_processes(session.graph(), held.indices));
   for (const auto& pidfd : held.pidfds) pidfd.send(SIGTERM);
   auto done = [&] { return nothing_running(session.graph()) || held.all_exited(); };

@@ -58,4 +58,8 @@ std::string clip(std::string_view text, size_t max_chars) {
   return std::string(text.substr(0, i)) + "…";
 }
 
+std::string count_of(size_t n, const char* one, const char* many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
 }  // namespace proclife

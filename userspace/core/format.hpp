@@ -29,6 +29,9 @@ std::string describe_pid(uint32_t pid, const std::string& comm);
 // terminal's keys, the OOM killer and timers.
 std::string describe_sender(const SignalSender& sender);
 
+// "1 process", "3 processes": a count with its noun in the right number.
+std::string count_of(size_t n, const char* one, const char* many);
+
 // `text` (already printable) cut to at most `max_chars` code points on a
 // UTF-8 boundary, ending in "…" when cut.
 std::string clip(std::string_view text, size_t max_chars);

@@ -172,7 +172,7 @@ MonitorMetrics::MonitorMetrics(Registry& registry)
                                       "result", {"delivered", "ignored", "pending", "overflow", "lose_info"})),
       findings(registry.counter_family("proclife_findings_total", "Findings written to the findings stream.", "kind",
                                        {"zombie", "orphan", "slow_reap", "unreaped_children"})),
-      lost_events(registry.counter("proclife_lost_events_total", "Events the kernel dropped (ring buffer full).")),
+      lost_events(registry.counter("proclife_lost_events_total", "Events the kernel dropped (ring buffer full, or a table of the probe full).")),
       decode_errors(registry.counter("proclife_decode_errors_total", "Events from the probe that did not decode.")),
       evictions(registry.counter("proclife_evictions_total",
                                  "Entries dropped from a bounded table to keep memory bounded.")),

@@ -169,8 +169,8 @@ void write_dot_report(const Graph& graph, const ReportContext& context, std::ost
   uint64_t cmd_end = cmd_end_ns(graph);
   out << "digraph proclife {\n";
   out << fmt::format("  label={}; labelloc=t; fontsize=12;\n",
-                     dot_string(fmt::format("proclife: {}: {} processes, {} traced{}", clip(shell_join(context.command), 160),
-                                        graph.processes().size(), format_duration(window.length()),
+                     dot_string(fmt::format("proclife: {}: {}, {} traced{}", clip(shell_join(context.command), 160),
+                                        count_of(graph.processes().size(), "process", "processes"), format_duration(window.length()),
                                         graph.lost_events() ? fmt::format(" ({} EVENTS LOST)", graph.lost_events())
                                                             : "")));
   out << "  rankdir=LR; fontname=\"Helvetica\";\n"

@@ -81,6 +81,7 @@ void write_execs(JsonWriter& json, const Graph& graph, const Process& process) {
     json.key("filename").value(exec.filename);
     json.key("argv").value(exec.argv);
     json.key("argv_truncated").value(exec.argv_truncated);
+    json.key("filename_truncated").value(filename_truncated(exec));
     json.end_object();
   }
   json.end_array();

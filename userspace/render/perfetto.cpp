@@ -12,6 +12,7 @@
 #include "explain.hpp"
 #include "format.hpp"
 #include "render_common.hpp"
+#include "verdict.hpp"
 #include "report.hpp"
 #include "tree.hpp"
 
@@ -129,7 +130,7 @@ void TraceWriter::process(const Process& process, size_t sort_index) {
 void TraceWriter::phases(const Process& process) {
   uint32_t pid = process.key.pid;
   Lifetime life = lifetime(graph_, process, end_ns_);
-  std::string flags = flag_words(process_flags(process));
+  std::string flags = flag_words(verdict(graph_, process, cmd_end_ns(graph_)));
   const ExecRecord* exec_before = nullptr;  // the exec the phase began with
   auto phase_args = [&] {
     json_.key("pid").value(pid).key("parent_pid").value(process.fork_parent_pid);

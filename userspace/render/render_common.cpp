@@ -89,29 +89,6 @@ std::string reap_sentence(const Graph& graph, const Process& process, const Trac
                      untraced);
 }
 
-ProcessFlags process_flags(const Process& process) {
-  ProcessFlags flags;
-  flags.orphan = process.orphaned.has_value();
-  flags.leaked = process.end_state() == EndState::running;
-  flags.zombie = process.end_state() == EndState::zombie;
-  flags.killed = process.exit && process.exit->status.signal.has_value();
-  return flags;
-}
-
-std::string flag_words(const ProcessFlags& flags) {
-  std::string out;
-  auto add = [&](bool set, const char* word) {
-    if (!set) return;
-    if (!out.empty()) out += ' ';
-    out += word;
-  };
-  add(flags.orphan, "ORPHAN");
-  add(flags.leaked, "LEAKED");
-  add(flags.zombie, "ZOMBIE");
-  add(flags.killed, "KILLED");
-  return out;
-}
-
 std::string exit_text(const Process& process) {
   return process.exit ? describe_exit(process.exit->status) : "running";
 }

@@ -56,18 +56,6 @@ std::string reap_sentence(const Graph& graph, const Process& process, const Trac
 // Who reaped it, by its last known name: it may have exec'd since the reap.
 std::string describe_reaper(const Graph& graph, const ReapRecord& reap);
 
-// Kept for perfetto.cpp (json worktree) until it moves to verdict(): the
-// other formats take every flag from core/verdict.hpp.
-struct ProcessFlags {
-  bool orphan = false;  // its parent died first
-  bool leaked = false;  // still running when the trace ended
-  bool zombie = false;  // exited, never reaped
-  bool killed = false;  // ended by a signal
-};
-
-ProcessFlags process_flags(const Process& process);
-// "ORPHAN LEAKED ZOMBIE KILLED", the set ones only.
-std::string flag_words(const ProcessFlags& flags);
 // "exited 3", "killed by SIGKILL", or "running" at the end.
 std::string exit_text(const Process& process);
 

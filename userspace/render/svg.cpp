@@ -130,7 +130,7 @@ void SvgWriter::header(const ReportContext& context) {
   out_ << fmt::format("<title>{}</title>\n", xml_text(title));
   out_ << fmt::format("<text x=\"{}\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}</text>\n", kLabelLeft,
                       xml_text(title));
-  std::string summary = fmt::format("{} processes, {} traced; times from the trace start", order_.size(),
+  std::string summary = fmt::format("{}, {} traced; times from the trace start", count_of(order_.size(), "process", "processes"),
                                     format_duration(window_.length()));
   if (graph_.lost_events())
     summary += fmt::format(". WARNING: {} events lost, parts of this may be wrong", graph_.lost_events());

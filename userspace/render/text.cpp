@@ -73,11 +73,12 @@ void write_text_report(const Graph& graph, const ReportContext& context, std::os
   size_t threads = 0;
   for (const auto& process : graph.processes()) threads += process.threads;
   TextWriter writer{graph, trace_window(graph), cmd_end_ns(graph), out};
-  out << fmt::format("proclife: {}: {} processes ({} threads in all), {} traced\n", shell_join(context.command),
-                     graph.processes().size(), threads, format_duration(writer.window.length()));
+  out << fmt::format("proclife: {}: {} ({} in all), {} traced\n", shell_join(context.command),
+                     count_of(graph.processes().size(), "process", "processes"), count_of(threads, "thread", "threads"), format_duration(writer.window.length()));
   if (graph.lost_events())
-    out << fmt::format("WARNING: {} events were lost (ring buffer full); parts of this report may be wrong.\n",
-                       graph.lost_events());
+    out << fmt::format("WARNING: {} lost in the kernel (ring buffer or traced table full); parts of this report may "
+                       "be wrong.\n",
+                       count_of(graph.lost_events(), "event was", "events were"));
   if (graph.decode_errors())
     out << fmt::format("WARNING: {} records could not be decoded; parts of this report may be wrong.\n",
                        graph.decode_errors());
