@@ -34,10 +34,18 @@ std::vector<std::string> split_args(const char* args, size_t len) {
   return argv;
 }
 
+CloneSyscall clone_syscall(uint32_t nr);
+
 EventBody decode_fork(const pl_fork_event& raw) {
-  return ForkEvent{task_id(raw.child), raw.child_ns_pid, raw.child_ns_level,
-                   static_cast<int32_t>(raw.child_exit_signal), raw.shares_mm != 0,
-                   bounded_string(raw.comm, sizeof raw.comm)};
+  ForkEvent fork{task_id(raw.child), raw.child_ns_pid, raw.child_ns_level,
+                 static_cast<int32_t>(raw.child_exit_signal), raw.shares_mm != 0,
+                 bounded_string(raw.comm, sizeof raw.comm)};
+  if (raw.clone_nr) {
+    fork.clone_syscall = clone_syscall(raw.clone_nr);
+    fork.clone_flags = raw.clone_flags;
+    fork.clone_flags_known = raw.clone_flags_known != 0;
+  }
+  return fork;
 }
 
 EventBody decode_exec(const pl_exec_event& raw) {
@@ -61,7 +69,8 @@ EventBody decode_exit(const pl_exit_event& raw) {
                    raw.parent_sigchld_handler,
                    raw.parent_sigchld_flags,
                    raw.ptraced != 0,
-                   bounded_string(raw.comm, sizeof raw.comm)};
+                   bounded_string(raw.comm, sizeof raw.comm),
+                   raw.thread_forks};
 }
 
 EventBody decode_wait_exit(const pl_wait_exit_event& raw) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -37,6 +38,11 @@ struct ForkEvent {
   int32_t child_exit_signal = 0;
   bool shares_mm = false;
   std::string comm;
+  // The parent's clone-family call, read at fork time (older probes sent it
+  // as a separate CloneReturnEvent): unset when the call was none of them.
+  std::optional<CloneSyscall> clone_syscall;
+  uint64_t clone_flags = 0;
+  bool clone_flags_known = false;
 };
 
 struct ExecEvent {
@@ -62,6 +68,7 @@ struct ExitEvent {
   uint32_t parent_sigchld_flags = 0;
   bool ptraced = false;
   std::string comm;
+  uint32_t thread_forks = 0;  // group_dead: threads it created (counted in the kernel)
 };
 
 struct FreeEvent {};

@@ -150,24 +150,31 @@ void Graph::on_fork(const Event& e, const ForkEvent& fork) {
   procs_.push_back(std::move(child));
   by_key_.emplace(key, index);
   link_child(index);
+  if (fork.clone_syscall)
+    apply_clone(index, at(parent).key, *fork.clone_syscall, fork.clone_flags, fork.clone_flags_known);
 }
 
+// Recordings made by older probes: the clone facts came when the call returned.
 void Graph::on_clone_return(const Event& e, const CloneReturnEvent& ret) {
   if (ret.child.tid != ret.child.tgid) return;  // a thread
   auto child = index_of(ret.child.process());
   if (!child) return;
-  Process& process = at(*child);
-  process.clone.syscall = ret.syscall;
-  if (!ret.flags_known) return;
-  process.clone.flags = ret.flags;
+  apply_clone(*child, e.task.process(), ret.syscall, ret.flags, ret.flags_known);
+}
+
+void Graph::apply_clone(size_t child, ProcKey creator_key, CloneSyscall syscall, uint64_t flags, bool flags_known) {
+  Process& process = at(child);
+  process.clone.syscall = syscall;
+  if (!flags_known) return;
+  process.clone.flags = flags;
   // CLONE_PARENT (runc's nsexec, for one): the child's parent is its
   // creator's parent, who gets its SIGCHLD and must reap it.
-  auto creator = index_of(e.task.process());
-  if (!(ret.flags & kCloneParent) || !creator || process.reap) return;
-  unlink_child(*child);
+  auto creator = index_of(creator_key);
+  if (!(flags & kCloneParent) || !creator || process.reap) return;
+  unlink_child(child);
   process.parent = at(*creator).parent;
   process.parent_pid = at(*creator).parent_pid;
-  link_child(*child);
+  link_child(child);
 }
 
 void Graph::on_exec(const Event& e, const ExecEvent& exec) {
@@ -191,6 +198,8 @@ void Graph::on_exit(const Event& e, const ExitEvent& exit) {
   // The probe reports a thread's exit only when it matters here: the leader,
   // the exit_group() caller, the last thread.
   if (!exit.group_dead) return;
+  // Threads are counted in the kernel (older probes sent a fork per thread).
+  process.threads = std::max(process.threads, 1 + exit.thread_forks);
   if (process.exit) return;  // two threads raced to see signal->live reach 0
   end_process(index, e, exit);
 }

@@ -183,6 +183,7 @@ class Graph {
 
   void on_fork(const Event& e, const ForkEvent& fork);
   void on_clone_return(const Event& e, const CloneReturnEvent& ret);
+  void apply_clone(size_t child, ProcKey creator, CloneSyscall syscall, uint64_t flags, bool flags_known);
   void on_exec(const Event& e, const ExecEvent& exec);
   void on_exit(const Event& e, const ExitEvent& exit);
   void on_free(const Event& e);

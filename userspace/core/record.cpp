@@ -36,6 +36,10 @@ void fields(auto& v, Is<ForkEvent> auto& e) {
   v("child_exit_signal", e.child_exit_signal);
   v("shares_mm", e.shares_mm);
   v("comm", e.comm);
+  // Newer than the format's first version: optional when reading.
+  v.optional("clone_syscall", e.clone_syscall);
+  v.optional("clone_flags", e.clone_flags);
+  v.optional("clone_flags_known", e.clone_flags_known);
 }
 
 void fields(auto& v, Is<ExecEvent> auto& e) {
@@ -61,6 +65,7 @@ void fields(auto& v, Is<ExitEvent> auto& e) {
   v("parent_sigchld_flags", e.parent_sigchld_flags);
   v("ptraced", e.ptraced);
   v("comm", e.comm);
+  v.optional("thread_forks", e.thread_forks);
 }
 
 void fields(auto&, Is<FreeEvent> auto&) {}
@@ -216,6 +221,16 @@ class LineWriter {
     out_ += "\":";
     write(value);
   }
+  // A field added after the format's first version: written when it has a
+  // value, and a reader of older recordings does without it.
+  template <class T>
+  void optional(std::string_view key, const T& value) {
+    (*this)(key, value);
+  }
+  template <class T>
+  void optional(std::string_view key, const std::optional<T>& value) {
+    if (value) (*this)(key, *value);
+  }
 
  private:
   void write(bool value) { out_ += value ? "true" : "false"; }
@@ -324,6 +339,16 @@ class FieldReader {
     auto it = object_.find(key);
     if (it == object_.end()) where_.fail(fmt::format("{} has no \"{}{}\"", what_, prefix_, key));
     read(*it, key, value);
+  }
+  template <class T>
+  void optional(std::string_view key, T& value) {
+    if (auto it = object_.find(key); it != object_.end()) read(*it, key, value);
+  }
+  template <class T>
+  void optional(std::string_view key, std::optional<T>& value) {
+    auto it = object_.find(key);
+    if (it == object_.end()) return;
+    read(*it, key, value.emplace());
   }
 
   // "type" and "kind": plain strings only.
