@@ -416,6 +416,9 @@ int BPF_PROG(handle_sched_process_free, struct task_struct *task)
 	if (!e)
 		return 0;
 	fill_header(&e->hdr, PL_EV_FREE, task);
+	/* release_task() leaves real_parent alone: the parent that reaped it
+	 * (or adopted it first), for when no wait result was seen. */
+	fill_task_id(&e->parent, task->real_parent);
 	submit(e);
 	return 0;
 }

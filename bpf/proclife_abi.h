@@ -102,6 +102,7 @@ struct pl_exit_event {
  * from an RCU callback, so the header names the freed task, not current. */
 struct pl_free_event {
 	struct pl_header hdr;
+	struct pl_task_id parent; /* real_parent when released: who reaped it */
 };
 
 struct pl_wait_enter_event {
@@ -176,7 +177,7 @@ static_assert(sizeof(struct pl_task_id) == 16, "pl_task_id ABI");
 static_assert(sizeof(struct pl_fork_event) == 96, "pl_fork_event ABI");
 static_assert(sizeof(struct pl_exec_event) == 1344, "pl_exec_event ABI");
 static_assert(sizeof(struct pl_exit_event) == 136, "pl_exit_event ABI");
-static_assert(sizeof(struct pl_free_event) == 32, "pl_free_event ABI");
+static_assert(sizeof(struct pl_free_event) == 48, "pl_free_event ABI");
 static_assert(sizeof(struct pl_wait_enter_event) == 40, "pl_wait_enter_event ABI");
 static_assert(sizeof(struct pl_wait_exit_event) == 80, "pl_wait_exit_event ABI");
 static_assert(sizeof(struct pl_signal_event) == 104, "pl_signal_event ABI");

@@ -114,7 +114,9 @@ std::optional<EventBody> decode_body(uint32_t kind, const void* data, size_t siz
     case PL_EV_FORK: return decode_as<pl_fork_event>(data, size, decode_fork);
     case PL_EV_EXEC: return decode_as<pl_exec_event>(data, size, decode_exec);
     case PL_EV_EXIT: return decode_as<pl_exit_event>(data, size, decode_exit);
-    case PL_EV_FREE: return decode_as<pl_free_event>(data, size, [](auto&) { return EventBody{FreeEvent{}}; });
+    case PL_EV_FREE:
+      return decode_as<pl_free_event>(data, size,
+                                      [](const pl_free_event& raw) { return EventBody{FreeEvent{task_id(raw.parent)}}; });
     case PL_EV_WAIT_ENTER:
       return decode_as<pl_wait_enter_event>(
           data, size, [](const pl_wait_enter_event& raw) { return EventBody{WaitEnterEvent{raw.target_pid}}; });

@@ -71,7 +71,9 @@ struct ExitEvent {
   uint32_t thread_forks = 0;  // group_dead: threads it created (counted in the kernel)
 };
 
-struct FreeEvent {};
+struct FreeEvent {
+  TaskId parent;  // real_parent at release: the reaper (tgid 0 from older probes)
+};
 
 struct WaitEnterEvent {
   int32_t target_pid = 0;

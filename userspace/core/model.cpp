@@ -109,7 +109,7 @@ void Graph::apply(const Event& event) {
         else if constexpr (std::is_same_v<Body, CloneReturnEvent>) on_clone_return(event, body);
         else if constexpr (std::is_same_v<Body, ExecEvent>) on_exec(event, body);
         else if constexpr (std::is_same_v<Body, ExitEvent>) on_exit(event, body);
-        else if constexpr (std::is_same_v<Body, FreeEvent>) on_free(event);
+        else if constexpr (std::is_same_v<Body, FreeEvent>) on_free(event, body);
         else if constexpr (std::is_same_v<Body, WaitEnterEvent>) on_wait_enter(event, body);
         else if constexpr (std::is_same_v<Body, WaitExitEvent>) on_wait_exit(event, body);
         else if constexpr (std::is_same_v<Body, SignalEvent>) {
@@ -308,15 +308,24 @@ void Graph::record_reap(size_t child, ReapRecord reap) {
   process.reap = std::move(reap);
 }
 
-void Graph::on_free(const Event& e) {
+void Graph::on_free(const Event& e, const FreeEvent& free) {
   auto index = index_of(e.task.process());
   if (!index) return;
   Process& process = at(*index);
   process.freed = true;
   if (process.reap || !process.exit) return;
   // Released without a wait we saw: its reaper is not traced (init adopting
-  // an orphan), or it used waitid without an infop. The time is the free's,
-  // an RCU grace period after the real reap.
+  // an orphan), it used waitid without an infop, or no wait results are
+  // traced at all. The time is the free's, an RCU grace period after the
+  // real reap.
+  if (free.parent.tgid && process.orphaned && free.parent.process() == process.orphaned->old_parent) {
+    // Its parent reaped it before dying, which only the release tells
+    // without wait results: it was never orphaned.
+    unlink_child(*index);
+    process.parent = process.orphaned->old_parent;
+    process.parent_pid = process.orphaned->old_parent.pid;
+    process.orphaned.reset();
+  }
   ReapRecord reap;
   reap.via = ReapVia::released;
   reap.ns = e.ns;

@@ -186,7 +186,7 @@ class Graph {
   void apply_clone(size_t child, ProcKey creator, CloneSyscall syscall, uint64_t flags, bool flags_known);
   void on_exec(const Event& e, const ExecEvent& exec);
   void on_exit(const Event& e, const ExitEvent& exit);
-  void on_free(const Event& e);
+  void on_free(const Event& e, const FreeEvent& free);
   void on_wait_enter(const Event& e, const WaitEnterEvent& wait);
   void on_wait_exit(const Event& e, const WaitExitEvent& wait);
   void on_signal_generate(const Event& e, const SignalEvent& sig);

@@ -68,7 +68,7 @@ void fields(auto& v, Is<ExitEvent> auto& e) {
   v.optional("thread_forks", e.thread_forks);
 }
 
-void fields(auto&, Is<FreeEvent> auto&) {}
+void fields(auto& v, Is<FreeEvent> auto& e) { v.optional("parent", e.parent); }
 
 void fields(auto& v, Is<WaitEnterEvent> auto& e) { v("target_pid", e.target_pid); }
 
