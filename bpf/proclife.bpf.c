@@ -24,13 +24,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Stable uapi/kernel constants; vmlinux.h carries types, not #defines. */
-#define PF_KTHREAD 0x00200000
-#define PF_SIGNALED 0x00000400
-#define SIGNAL_GROUP_EXIT 0x00000004
-#define SIGCHLD 17
-#define CLONE_VM 0x00000100
-#define CLONE_VFORK 0x00004000
 
 const volatile __u32 cfg_trace_all = 0;
 /* proclife itself: its wait for CMD and the SIGCHLD CMD sends it are recorded,
@@ -110,6 +103,14 @@ static __always_inline bool is_traced(__u32 tgid, __u64 start_ns)
 	return *known == start_ns;
 }
 
+/* Host-wide (trace-all) mode reports neither kernel threads nor proclife
+ * itself: the monitor's own threads and waits are not the host's story. */
+static __always_inline bool skip_task(struct task_struct *task)
+{
+	return cfg_trace_all &&
+	       ((task->flags & PL_PF_KTHREAD) || (cfg_self_tgid && task->tgid == cfg_self_tgid));
+}
+
 static __always_inline void *reserve(__u32 kind, __u32 size)
 {
 	void *e = bpf_ringbuf_reserve(&events, size, 0);
@@ -187,9 +188,9 @@ static __always_inline void clone_facts(struct pl_fork_event *e)
 	if (nr == PL_NR_CLONE)
 		flags = regs->di;
 	else if (nr == PL_NR_FORK)
-		flags = SIGCHLD;
+		flags = PL_SIGCHLD;
 	else if (nr == PL_NR_VFORK)
-		flags = CLONE_VFORK | CLONE_VM | SIGCHLD;
+		flags = PL_CLONE_VFORK | PL_CLONE_VM | PL_SIGCHLD;
 	else if (nr == PL_NR_CLONE3) {
 		/* struct clone_args begins with flags; the kernel has just copied it. */
 		if (bpf_probe_read_user(&flags, sizeof(flags), (void *)regs->di))
@@ -211,7 +212,7 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_
 	__u64 child_start = child->start_time;
 	__u32 one = 1, *count;
 
-	if (child->flags & PF_KTHREAD)
+	if ((child->flags & PL_PF_KTHREAD) || skip_task(parent))
 		return 0;
 	if (!is_traced(parent_tgid, leader_start_ns(parent)))
 		return 0;
@@ -255,7 +256,7 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	__u64 len;
 	long n;
 
-	if (!is_traced(task->tgid, leader_start_ns(task)))
+	if (skip_task(task) || !is_traced(task->tgid, leader_start_ns(task)))
 		return 0;
 	e = reserve(PL_EV_EXEC, sizeof(*e));
 	if (!e)
@@ -345,13 +346,13 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	struct pl_exit_event *e;
 	bool group_dead, leader_exits, calls_exit_group;
 
-	if (!is_traced(task->tgid, leader->start_time))
+	if (skip_task(task) || !is_traced(task->tgid, leader->start_time))
 		return 0;
 	group_dead = signal->live.counter == 0;
 	leader_exits = task->pid == task->tgid;
 	/* do_group_exit() sets SIGNAL_GROUP_EXIT for its caller; every thread it
 	 * zaps dies through get_signal(), which marks it PF_SIGNALED. */
-	calls_exit_group = (signal->flags & SIGNAL_GROUP_EXIT) && !(task->flags & PF_SIGNALED);
+	calls_exit_group = (signal->flags & PL_SIGNAL_GROUP_EXIT) && !(task->flags & PL_PF_SIGNALED);
 	/* Any other thread's exit (pthread_exit()) changes nothing we report. */
 	if (!group_dead && !leader_exits && !calls_exit_group)
 		return 0;
@@ -389,11 +390,12 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	parent = task->real_parent;
 	fill_task_id(&e->parent, parent);
 	/* do_notify_parent() autoreaps when this is SIG_IGN or has SA_NOCLDWAIT. */
-	e->parent_sigchld_handler = (__u64)parent->sighand->action[SIGCHLD - 1].sa.sa_handler;
-	e->parent_sigchld_flags = parent->sighand->action[SIGCHLD - 1].sa.sa_flags;
+	e->parent_sigchld_handler = (__u64)parent->sighand->action[PL_SIGCHLD - 1].sa.sa_handler;
+	e->parent_sigchld_flags = parent->sighand->action[PL_SIGCHLD - 1].sa.sa_flags;
 	__builtin_memset(&e->new_reaper, 0, sizeof(e->new_reaper));
 	if (group_dead)
 		find_new_reaper(task, &e->new_reaper);
+	e->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 	submit(e);
 	return 0;
 }
@@ -409,6 +411,8 @@ int BPF_PROG(handle_sched_process_free, struct task_struct *task)
 	/* Threads and a leader displaced by a non-leader exec are freed with
 	 * pid != tgid; only the real leader's free ends the process. */
 	if (BPF_CORE_READ(task, pid) != tgid)
+		return 0;
+	if (cfg_trace_all && ((BPF_CORE_READ(task, flags) & PL_PF_KTHREAD) || tgid == cfg_self_tgid))
 		return 0;
 	if (!is_traced(tgid, start))
 		return 0;
@@ -432,6 +436,8 @@ static __always_inline bool is_traced_or_self(struct task_struct *task)
 {
 	__u32 tgid = task->tgid;
 
+	if (skip_task(task))
+		return false;
 	return (cfg_self_tgid && tgid == cfg_self_tgid) || is_traced(tgid, leader_start_ns(task));
 }
 
@@ -606,7 +612,9 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	struct pl_signal_event *e;
 	__u32 target_tgid = target->tgid;
 
-	if (!(cfg_self_tgid && target_tgid == cfg_self_tgid && sig == SIGCHLD) &&
+	if (skip_task(target))
+		return 0;
+	if (!(cfg_self_tgid && target_tgid == cfg_self_tgid && sig == PL_SIGCHLD) &&
 	    !is_traced(target_tgid, leader_start_ns(target)))
 		return 0;
 	e = reserve(PL_EV_SIGNAL_GENERATE, sizeof(*e));
@@ -631,7 +639,7 @@ int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info, struct
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
 	struct pl_signal_event *e;
 
-	if (!is_traced(task->tgid, leader_start_ns(task)))
+	if (skip_task(task) || !is_traced(task->tgid, leader_start_ns(task)))
 		return 0;
 	e = reserve(PL_EV_SIGNAL_DELIVER, sizeof(*e));
 	if (!e)

@@ -94,6 +94,7 @@ struct pl_exit_event {
 	__u32 parent_sigchld_flags;   /* parent's SIGCHLD sa_flags (SA_NOCLDWAIT) */
 	__u32 ptraced;
 	char comm[PL_COMM_LEN];
+	__u64 cgroup_id;              /* cgroup2 id (inode of its directory) at exit */
 	__u32 thread_forks;     /* group_dead: threads the process created while traced */
 	__u32 pad;
 };
@@ -162,6 +163,16 @@ struct pl_clone_return_event {
 #define PL_NR_WAITID 247
 #define PL_NR_CLONE3 435
 
+/* Stable kernel constants both halves interpret (vmlinux.h carries types,
+ * not #defines); userspace/core/kernel.hpp names them for C++. */
+#define PL_PF_KTHREAD 0x00200000        /* task->flags */
+#define PL_PF_SIGNALED 0x00000400       /* task->flags: killed by a signal */
+#define PL_SIGNAL_GROUP_EXIT 0x00000004 /* signal->flags */
+#define PL_SIGCHLD 17
+#define PL_CLONE_VM 0x00000100
+#define PL_CLONE_VFORK 0x00004000
+#define PL_CLONE_PARENT 0x00008000
+
 #define PL_CFG_TRACE_ALL 1
 
 /* Where wait results come from (the probe's choice, reported to the user). */
@@ -176,7 +187,7 @@ static_assert(sizeof(struct pl_header) == 32, "pl_header ABI");
 static_assert(sizeof(struct pl_task_id) == 16, "pl_task_id ABI");
 static_assert(sizeof(struct pl_fork_event) == 96, "pl_fork_event ABI");
 static_assert(sizeof(struct pl_exec_event) == 1344, "pl_exec_event ABI");
-static_assert(sizeof(struct pl_exit_event) == 136, "pl_exit_event ABI");
+static_assert(sizeof(struct pl_exit_event) == 144, "pl_exit_event ABI");
 static_assert(sizeof(struct pl_free_event) == 48, "pl_free_event ABI");
 static_assert(sizeof(struct pl_wait_enter_event) == 40, "pl_wait_enter_event ABI");
 static_assert(sizeof(struct pl_wait_exit_event) == 80, "pl_wait_exit_event ABI");

@@ -11,6 +11,10 @@ packages=(
   catch2 python3 graphviz
   # promtool checks the metrics page and the alerting rules; systemd-analyze the unit
   prometheus systemd
+  # release: the Debian package (dpkg-shlibdeps), `man proclife`, the zsh completion check
+  dpkg-dev man-db zsh
+  # the release binary's test on Debian 11's glibc 2.31 (tests/bullseye_test.sh)
+  debootstrap
 )
 
 missing=()

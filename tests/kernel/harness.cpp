@@ -10,7 +10,6 @@
 #include <sstream>
 
 namespace proclife::ktest {
-namespace {
 
 std::string temp_path(const char* stem) {
   std::string pattern = std::string("/tmp/proclife-ktest-") + stem + "-XXXXXX";
@@ -27,7 +26,28 @@ std::string slurp(const std::string& path) {
   return buffer.str();
 }
 
-}  // namespace
+pid_t spawn(const std::vector<std::string>& argv, const std::string& log_path, const std::vector<std::string>& env) {
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    for (const auto& entry : env) putenv(const_cast<char*>(entry.c_str()));
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
 
 void require_root() {
   if (geteuid() != 0) FAIL("kernel tests load BPF programs and must run as root");

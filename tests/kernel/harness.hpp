@@ -2,6 +2,8 @@
 // helpers that make kernel tests read like the scenario they check.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -32,5 +34,15 @@ Traced trace(const std::vector<std::string>& command, const std::vector<std::str
 
 // Runs any command; returns its exit status and captures stdout+stderr.
 int run_capture(const std::vector<std::string>& argv, std::string& output);
+
+// Starts a command in the background, stdout and stderr to `log_path`, with
+// extra environment entries ("NAME=VALUE"); wait_exit() collects it.
+pid_t spawn(const std::vector<std::string>& argv, const std::string& log_path,
+            const std::vector<std::string>& env = {});
+int wait_exit(pid_t pid);  // as a shell reports it: code, or 128+signal
+
+// A fresh empty file under /tmp, and a file's whole content.
+std::string temp_path(const char* stem);
+std::string slurp(const std::string& path);
 
 }  // namespace proclife::ktest

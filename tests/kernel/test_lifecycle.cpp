@@ -230,7 +230,8 @@ TEST_CASE("attach -p: pre-existing processes, new children, and the end when PID
   pid_t target = fork();
   REQUIRE(target >= 0);
   if (target == 0) {
-    execlp("sh", "sh", "-c", "sleep 0.4; sleep 0.3 & wait", static_cast<char*>(nullptr));
+    // Long enough for proclife to load its programs on a loaded machine (~0.5 s).
+    execlp("sh", "sh", "-c", "sleep 1.5; sleep 0.3 & wait", static_cast<char*>(nullptr));
     _exit(127);
   }
   std::string report_path = "/tmp/proclife-ktest-attach.json", log;

@@ -12,13 +12,6 @@ using namespace proclife::ktest;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 // `proclife report RECORDING --format F`, returning its output.
 std::string report_as(const std::string& recording, const std::string& format) {
   std::string out_path = recording + "." + format;

@@ -79,7 +79,7 @@ class Scenario {
   }
 
   void sigchld(Proc child, Proc parent, int result, uint64_t t_us, int si_code = kernel::kCldExited) {
-    SignalEvent sig;
+    SignalGenerateEvent sig;
     sig.target = parent.task();
     sig.sig = kernel::kSigchld;
     sig.info_code = si_code;
@@ -89,7 +89,7 @@ class Scenario {
   }
 
   void signal(Proc sender, Proc target, int sig, uint64_t t_us, std::string sender_comm = "killer") {
-    SignalEvent event;
+    SignalGenerateEvent event;
     event.target = target.task();
     event.sig = sig;
     event.comm = std::move(sender_comm);
@@ -97,8 +97,7 @@ class Scenario {
   }
 
   void deliver_sigchld(Proc parent, uint64_t handler, uint64_t t_us, uint64_t sa_flags = 0) {
-    SignalEvent sig;
-    sig.delivered = true;
+    SignalDeliverEvent sig;
     sig.target = parent.task();
     sig.sig = kernel::kSigchld;
     sig.handler = handler;
@@ -172,13 +171,15 @@ class Scenario {
   }
 
   Graph graph(uint64_t end_us) const {
-    Graph graph({kOrigin, kObserver, root_pid_});
+    Graph graph({kOrigin, kObserver, root_pid_, "proclife", reap_source});
     for (const auto& event : events) graph.apply(event);
     graph.finish(at_us(end_us));
     return graph;
   }
 
   std::vector<Event> events;
+  // What the probe would have said: wait results came from fexit.
+  std::string reap_source = "fexit";
 
  private:
   void push(uint64_t t_us, TaskId task, EventBody body) {

@@ -3,10 +3,13 @@
 // one-line error with proclife's own exit status (125), not a crash.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "cli.hpp"
+#include "formats.hpp"
+#include "output.hpp"
 
 using namespace proclife;
 
@@ -39,7 +42,7 @@ using Args = std::vector<std::string>;
 TEST_CASE("run -- CMD ARGS traces CMD with its arguments", "[cli]") {
   RunCommand run = parse_run({"run", "--", "sleep", "1"});
   CHECK(run.command == Args{"sleep", "1"});
-  CHECK(run.trace.output.format == Format::text);
+  CHECK(run.trace.output.format == "text");
   CHECK(run.trace.output.output_path.empty());
   CHECK(run.trace.output.record_path.empty());
   CHECK(run.trace.ring_buffer_mb == 2);
@@ -57,12 +60,12 @@ TEST_CASE("arguments after CMD stay CMD's, with or without --", "[cli]") {
   // Options proclife itself knows must not be taken from CMD's arguments.
   RunCommand dashed = parse_run({"run", "--", "tool", "--format", "json", "-o", "x"});
   CHECK(dashed.command == Args{"tool", "--format", "json", "-o", "x"});
-  CHECK(dashed.trace.output.format == Format::text);
+  CHECK(dashed.trace.output.format == "text");
   CHECK(dashed.trace.output.output_path.empty());
 
   RunCommand bare = parse_run({"run", "tool", "--format", "json", "-v"});
   CHECK(bare.command == Args{"tool", "--format", "json", "-v"});
-  CHECK(bare.trace.output.format == Format::text);
+  CHECK(bare.trace.output.format == "text");
   CHECK_FALSE(bare.trace.verbose);
 }
 
@@ -84,30 +87,40 @@ TEST_CASE("arguments with spaces and quotes reach CMD unchanged", "[cli]") {
 
 TEST_CASE("options before CMD configure the run", "[cli]") {
   RunCommand run = parse_run({"run", "--format", "json", "-o", "f", "--", "x"});
-  CHECK(run.trace.output.format == Format::json);
+  CHECK(run.trace.output.format == "json");
   CHECK(run.trace.output.output_path == "f");
   CHECK(run.command == Args{"x"});
 
   RunCommand more = parse_run({"run", "-f", "dot", "--record", "trace.ndjson", "--ring-buffer-mb", "64", "-v", "x"});
-  CHECK(more.trace.output.format == Format::dot);
+  CHECK(more.trace.output.format == "dot");
   CHECK(more.trace.output.record_path == "trace.ndjson");
   CHECK(more.trace.ring_buffer_mb == 64);
   CHECK(more.trace.verbose);
   CHECK(more.command == Args{"x"});
 }
 
-TEST_CASE("the format option accepts every format name in any case", "[cli]") {
-  for (Format format : {Format::text, Format::json, Format::explain, Format::dot, Format::perfetto, Format::svg}) {
-    std::string name = format_name(format);
+TEST_CASE("the format option accepts every registered format name in any case", "[cli]") {
+  REQUIRE(output_formats().size() == 6);
+  for (const auto& format : output_formats()) {
+    std::string name(format.name);
     INFO(name);
-    CHECK(parse_run({"run", "--format", name, "--", "x"}).trace.output.format == format);
+    CHECK(parse_run({"run", "--format", name, "--", "x"}).trace.output.format == name);
   }
-  CHECK(parse_run({"run", "--format", "JSON", "--", "x"}).trace.output.format == Format::json);
+  CHECK(parse_run({"run", "--format", "JSON", "--", "x"}).trace.output.format == "json");
+}
+
+TEST_CASE("the help lists every registered format with its summary", "[cli]") {
+  CliExit help = parse_exit({"run", "--help"});
+  CHECK(help.status == 0);
+  for (const auto& format : output_formats()) {
+    CHECK_THAT(help.message, Catch::Contains(std::string(format.name)));
+    CHECK_THAT(help.message, Catch::Contains(std::string(format.summary)));
+  }
 }
 
 TEST_CASE("the explain flag is the same as --format explain", "[cli]") {
   RunCommand run = parse_run({"run", "--explain", "--", "x"});
-  CHECK(run.trace.output.format == Format::explain);
+  CHECK(run.trace.output.format == "explain");
   CHECK(run.command == Args{"x"});
 }
 
@@ -201,11 +214,11 @@ TEST_CASE("report FILE rebuilds a report from a recording", "[cli]") {
   REQUIRE(std::holds_alternative<ReportCommand>(parsed));
   const auto& report = std::get<ReportCommand>(parsed);
   CHECK(report.recording == "trace.ndjson");
-  CHECK(report.output.format == Format::text);
+  CHECK(report.output.format == "text");
 
   ParsedCommand json = parse({"report", "--format", "json", "-o", "out.json", "trace.ndjson"});
   REQUIRE(std::holds_alternative<ReportCommand>(json));
-  CHECK(std::get<ReportCommand>(json).output.format == Format::json);
+  CHECK(std::get<ReportCommand>(json).output.format == "json");
   CHECK(std::get<ReportCommand>(json).output.output_path == "out.json");
   CHECK(std::get<ReportCommand>(json).recording == "trace.ndjson");
 }
@@ -214,11 +227,107 @@ TEST_CASE("report without a recording is an error", "[cli]") {
   CHECK(parse_exit({"report"}).status == 125);
 }
 
-TEST_CASE("format_name names each format", "[cli]") {
-  CHECK(std::string(format_name(Format::text)) == "text");
-  CHECK(std::string(format_name(Format::json)) == "json");
-  CHECK(std::string(format_name(Format::explain)) == "explain");
-  CHECK(std::string(format_name(Format::dot)) == "dot");
-  CHECK(std::string(format_name(Format::perfetto)) == "perfetto");
-  CHECK(std::string(format_name(Format::svg)) == "svg");
+TEST_CASE("the format registry finds each format by its name, and no other", "[cli]") {
+  for (const char* name : {"text", "json", "explain", "dot", "perfetto", "svg"}) {
+    INFO(name);
+    REQUIRE(find_output_format(name));
+    CHECK(find_output_format(name)->name == name);
+  }
+  CHECK_FALSE(find_output_format("xml"));
+  CHECK(output_formats().front().name == OutputOptions{}.format);  // the default comes first
+}
+
+TEST_CASE("wait-leaked keeps fractions of a second", "[cli]") {
+  CHECK(parse_run({"run", "--wait-leaked=0.5", "--", "x"}).wait_leaked_s == 0.5);
+  CHECK(parse_run({"run", "--wait-leaked=1.5", "--", "x"}).wait_leaked_s == 1.5);
+  CHECK(parse_run({"run", "--wait-leaked=3", "--", "x"}).wait_leaked_s == 3);
+  // Bare: no limit; and the flag never takes CMD as its value.
+  RunCommand bare = parse_run({"run", "--wait-leaked", "sleep", "1"});
+  CHECK(bare.wait_leaked_s == 0);
+  CHECK(bare.command == Args{"sleep", "1"});
+  CHECK_FALSE(parse_run({"run", "--", "x"}).wait_leaked_s);
+}
+
+TEST_CASE("seconds must be finite numbers: nan, inf and junk are one-line errors", "[cli]") {
+  for (std::string bad : {"nan", "inf", "-1", "1e300", "abc", "0.5s", ""}) {
+    INFO(bad);
+    if (!bad.empty()) {  // `--wait-leaked=` is the bare flag to CLI11
+      CliExit wait = parse_exit({"run", "--wait-leaked=" + bad, "--", "x"});
+      CHECK(wait.status == 125);
+      CHECK(std::count(wait.message.begin(), wait.message.end(), '\n') == 1);
+    }
+    CliExit duration = parse_exit({"attach", "-p", "1", "--duration", bad});
+    CHECK(duration.status == 125);
+    CHECK(std::count(duration.message.begin(), duration.message.end(), '\n') == 1);
+  }
+  CHECK(parse_exit({"attach", "-p", "1", "--duration", "0"}).status == 125);
+  ParsedCommand attach = parse({"attach", "-p", "1", "--duration", "0.25"});
+  REQUIRE(std::holds_alternative<AttachCommand>(attach));
+  CHECK(std::get<AttachCommand>(attach).duration_s == 0.25);
+}
+
+TEST_CASE("a bad pid is named plainly", "[cli]") {
+  for (std::string bad : {"0", "-3", "1x", "99999999999"}) {
+    INFO(bad);
+    CliExit exit = parse_exit({"attach", "--pid", bad});
+    CHECK(exit.status == 125);
+    CHECK_THAT(exit.message, Catch::Contains("'" + bad + "' is not a pid"));
+    CHECK(exit.message.size() < 120);
+  }
+}
+
+TEST_CASE("the format option takes names only, and a wrong one is one line listing them", "[cli]") {
+  for (std::string bad : {"nonsense", "3", "0"}) {
+    INFO(bad);
+    CliExit exit = parse_exit({"run", "--format", bad, "--", "x"});
+    CHECK(exit.status == 125);
+    CHECK(exit.message == "proclife: --format: '" + bad +
+                              "' is not a format: dot, explain, json, perfetto, svg, text; see proclife --help\n");
+  }
+}
+
+TEST_CASE("explain and format options together are a clear error", "[cli]") {
+  CliExit exit = parse_exit({"run", "--explain", "--format", "json", "--", "x"});
+  CHECK(exit.status == 125);
+  CHECK_THAT(exit.message, Catch::Contains("--explain"));
+  CHECK_THAT(exit.message, Catch::Contains("--format"));
+}
+
+TEST_CASE("usage errors are one line", "[cli]") {
+  for (Args args : {Args{"--bogus"}, Args{"frobnicate"}, Args{}, Args{"run"}, Args{"run", "--bogus", "x"},
+                    Args{"report"}, Args{"attach"}}) {
+    INFO(args.size() << " arguments");
+    CliExit exit = parse_exit(args);
+    CHECK(exit.status == 125);
+    CHECK(std::count(exit.message.begin(), exit.message.end(), '\n') == 1);
+  }
+}
+
+TEST_CASE("an unknown option before the subcommand is named, not taken for a missing subcommand", "[cli]") {
+  CliExit exit = parse_exit({"--bogus"});
+  CHECK_THAT(exit.message, Catch::Contains("unknown option --bogus"));
+  CHECK_THAT(parse_exit({"frobnicate"}).message, Catch::Contains("unknown subcommand 'frobnicate'"));
+}
+
+TEST_CASE("an empty --fail-on is an error", "[cli]") {
+  CliExit exit = parse_exit({"run", "--fail-on", "", "--", "x"});
+  CHECK(exit.status == 125);
+  CHECK_THAT(exit.message, Catch::Contains("no condition"));
+}
+
+TEST_CASE("lost events: each cause its own count and remedy, never one the option rejects", "[cli]") {
+  CHECK(lost_events_advice(0, 0, 2).empty());
+  CHECK(lost_events_advice(5, 0, 2) == "proclife: 5 events lost: the ring buffer was full; try --ring-buffer-mb 8\n");
+  CHECK_THAT(lost_events_advice(5, 0, 512), Catch::Contains("try --ring-buffer-mb 1024"));
+  std::string largest = lost_events_advice(5, 0, 1024);
+  CHECK_THAT(largest, Catch::Contains("at its largest"));
+  CHECK_THAT(largest, !Catch::Contains("try --ring-buffer-mb"));
+  std::string table = lost_events_advice(0, 3, 2);
+  CHECK_THAT(table, Catch::Contains("3 new processes not followed"));
+  CHECK_THAT(table, Catch::Contains("a larger ring buffer does not help"));
+  CHECK_THAT(table, !Catch::Contains("try --ring-buffer-mb"));
+  std::string both = lost_events_advice(1, 1, 2);
+  CHECK(std::count(both.begin(), both.end(), '\n') == 2);
+  CHECK_THAT(both, Catch::Contains("1 event lost"));
+  CHECK_THAT(both, Catch::Contains("1 new process not followed"));
 }

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 
 #include "model.hpp"
 #include "scenario.hpp"
@@ -141,8 +143,8 @@ TEST_CASE("a SIGCHLD the parent ignores is recorded as ignored and never deliver
 
   const Process& exited_child = process(graph, child);
   REQUIRE(exited_child.sigchld);
-  CHECK(exited_child.sigchld->result == 1);
-  CHECK(std::string(sigchld_result_name(exited_child.sigchld->result)) == "ignored");
+  CHECK(exited_child.sigchld->result == SigchldResult::ignored);
+  CHECK(sigchld_result_name(exited_child.sigchld->result) == "ignored");
   CHECK(exited_child.sigchld->generated_ns == at_us(501));
   CHECK(exited_child.sigchld->info_code == kernel::kCldExited);
   CHECK_FALSE(exited_child.sigchld->delivered_ns);
@@ -159,10 +161,10 @@ TEST_CASE("a SIGCHLD delivered to the parent's handler records when and to which
 
   const auto& sig = process(graph, child).sigchld;
   REQUIRE(sig);
-  CHECK(sig->result == 0);
+  CHECK(sig->result == SigchldResult::delivered);
   CHECK(sig->generated_ns == at_us(501));
   CHECK(sig->delivered_ns == at_us(520));
-  CHECK(sig->handler == 0x401000);
+  CHECK(sig->disposition == SigchldDisposition::handler);
   CHECK(sig->sa_flags == (kernel::kSaRestart | kernel::kSaSiginfo));
 }
 
@@ -188,9 +190,9 @@ TEST_CASE("one delivered SIGCHLD stands for every child whose SIGCHLD was alread
     const auto& sig = process(with_d_pending, p).sigchld;
     REQUIRE(sig);
     CHECK(sig->delivered_ns == at_us(510));
-    CHECK(sig->handler == 0x401000);
+    CHECK(sig->disposition == SigchldDisposition::handler);
   }
-  CHECK(process(with_d_pending, b).sigchld->result == 2);
+  CHECK(process(with_d_pending, b).sigchld->result == SigchldResult::pending);
   CHECK_FALSE(process(with_d_pending, d).sigchld->delivered_ns);
 
   // The next delivery is d's alone: the earlier ones keep their time.
@@ -620,7 +622,7 @@ TEST_CASE("a signal the kernel generated names no sender process") {
   Proc child = scenario.fork(sh, 11, 5);
   scenario.signal(Proc{7, at_us(0)}, child, 2, 8, "kworker/u4:1");
   scenario.events.back().body = [&] {
-    auto sig = std::get<SignalEvent>(scenario.events.back().body);
+    auto sig = std::get<SignalGenerateEvent>(scenario.events.back().body);
     sig.info_code = 0x80;  // SI_KERNEL: the terminal's Ctrl-C
     return EventBody{sig};
   }();
@@ -664,4 +666,70 @@ TEST_CASE("CLONE_PARENT: the child belongs to its creator's parent, who reaps it
   CHECK_FALSE(process->orphaned);
   REQUIRE(process->reap);
   CHECK(process->reap->reaper_pid == grandparent.pid);
+}
+
+TEST_CASE("adopting seeded processes is linear: 200,000 found by attach, each then seen", "[model][attach]") {
+  // Each adoption used to rename its placeholder key in every process: hours
+  // for a large host. Now only the processes that name it are touched.
+  constexpr uint32_t kCount = 200'000;
+  Graph graph(GraphOptions{kOrigin, 0, 0});
+  graph.seed_pre_existing(2, 1, "init-child");
+  for (uint32_t pid = 3; pid < kCount; ++pid) graph.seed_pre_existing(pid, pid - 1, "p");  // a chain
+  auto start = std::chrono::steady_clock::now();
+  for (uint32_t pid = 2; pid < kCount; ++pid) {
+    Event event{at_us(pid), 0, TaskId{pid, pid, 7'000 + pid}, WaitEnterEvent{0}};
+    graph.apply(event);
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(seconds < 10.0);  // quadratic: minutes
+  // Every parent link names the real key.
+  for (uint32_t pid : {3u, 1000u, kCount - 1}) {
+    const Process* p = graph.find({pid, 7'000 + pid});
+    REQUIRE(p);
+    REQUIRE(p->parent);
+    CHECK(*p->parent == ProcKey{pid - 1, 7'000 + pid - 1});
+    CHECK(*p->fork_parent == ProcKey{pid - 1, 7'000 + pid - 1});
+  }
+}
+
+TEST_CASE("CLONE_PARENT from the fork record: the observer hears of the child under its real parent", "[model]") {
+  struct ParentOf : GraphObserver {
+    std::optional<ProcKey> parent;
+    void on_fork(const Graph&, const Process& child) override { parent = child.parent; }
+  } observer;
+  Scenario scenario;
+  Proc grandparent = scenario.root(10);
+  Proc creator = scenario.fork(grandparent, 11, 1);
+  Proc child = scenario.fork(creator, 12, 2);
+  auto& fork = scenario.last<ForkEvent>();
+  fork.clone_syscall = CloneSyscall::clone;
+  fork.clone_flags = kernel::kCloneParent | kernel::kSigchld;
+  fork.clone_flags_known = true;
+  scenario.exit(creator, exited(0), 3, grandparent);
+  scenario.exit(child, exited(0), 4, grandparent);
+  scenario.wait4(grandparent, -1, 0, 12, exited(0), 4, 5);
+
+  Graph graph({kOrigin, kObserver, 10});
+  graph.set_observer(&observer);
+  for (size_t i = 0; i < 3; ++i) graph.apply(scenario.events[i]);
+  REQUIRE(observer.parent);
+  CHECK(*observer.parent == grandparent.key());
+  for (size_t i = 3; i < scenario.events.size(); ++i) graph.apply(scenario.events[i]);
+  graph.finish(at_us(10));
+  const Process* process = graph.find(child.key());
+  REQUIRE(process);
+  CHECK(process->clone.syscall == CloneSyscall::clone);
+  CHECK_FALSE(process->orphaned);
+  REQUIRE(process->reap);
+  CHECK(process->reap->reaper_pid == grandparent.pid);
+}
+
+TEST_CASE("threads counted in the kernel arrive with the process's exit", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc worker = s.fork(sh, 300, 100, "worker");
+  s.exit(worker, exited(0), 200, sh);
+  s.last<ExitEvent>().thread_forks = 4;
+  Graph graph = s.graph(1000);
+  CHECK(process(graph, worker).threads == 5);
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "escape.hpp"
+#include "json_report.hpp"
 #include "record.hpp"
 #include "report.hpp"
 #include "scenario.hpp"
@@ -29,22 +30,23 @@ const std::vector<std::string> kHostile = {
 // Every field of each body, listed apart from record.cpp so a field the
 // recording forgets is caught here.
 auto tie(const ForkEvent& e) {
-  return std::tie(e.child, e.child_ns_pid, e.child_ns_level, e.child_exit_signal, e.shares_mm, e.comm);
+  return std::tie(e.child, e.child_ns_pid, e.child_ns_level, e.child_exit_signal, e.shares_mm, e.comm,
+                  e.clone_syscall, e.clone_flags, e.clone_flags_known);
 }
 auto tie(const ExecEvent& e) { return std::tie(e.old_tid, e.comm, e.filename, e.argv, e.argv_truncated); }
 auto tie(const ExitEvent& e) {
   return std::tie(e.exit_code, e.group_dead, e.task_flags, e.signal_flags, e.group_exit_code, e.exit_signal,
                   e.ns_pid, e.ns_level, e.parent, e.new_reaper, e.parent_sigchld_handler, e.parent_sigchld_flags,
-                  e.ptraced, e.comm);
+                  e.ptraced, e.comm, e.thread_forks);
 }
-auto tie(const FreeEvent&) { return std::tie(); }
+auto tie(const FreeEvent& e) { return std::tie(e.parent); }
 auto tie(const WaitEnterEvent& e) { return std::tie(e.target_pid); }
 auto tie(const WaitExitEvent& e) {
   return std::tie(e.enter_ns, e.syscall, e.which, e.id, e.options, e.ret, e.status, e.info_code, e.info_pid,
                   e.status_read);
 }
 auto tie(const SignalEvent& e) {
-  return std::tie(e.delivered, e.target, e.sig, e.info_code, e.info_pid, e.info_status, e.result, e.group,
+  return std::tie(e.target, e.sig, e.info_code, e.info_pid, e.info_status, e.result, e.group,
                   e.handler, e.sa_flags, e.comm);
 }
 auto tie(const CloneReturnEvent& e) { return std::tie(e.child, e.flags, e.syscall, e.flags_known, e.ret); }
@@ -73,17 +75,21 @@ std::vector<Event> every_kind() {
     events.push_back(Event{1000 + events.size(), static_cast<uint32_t>(events.size()), kTaskA, std::move(body)});
   };
   push(ForkEvent{kTaskB, kU32Max, 3, -1, true, hostile()});
+  for (auto syscall : {CloneSyscall::clone, CloneSyscall::clone3, CloneSyscall::fork, CloneSyscall::vfork})
+    push(ForkEvent{kTaskB, 1, 0, 17, false, hostile(), syscall, kU64Max, syscall != CloneSyscall::clone3});
   push(ExecEvent{kU32Max, hostile(), hostile(), {hostile(), hostile(), hostile(), ""}, true});
   for (const auto& s : kHostile) push(ExecEvent{1, s, s, {s, s}, false});
   ExitEvent exit{0x8b, true, 0x400, 4, 0x8b00, kI32Min, 5, 2, kTaskB, kTaskA, kU64Max, 0x10000004, true, hostile()};
+  exit.thread_forks = kU32Max;
   push(exit);
   push(FreeEvent{});
+  push(FreeEvent{kTaskB});
   push(WaitEnterEvent{-1});
   push(WaitEnterEvent{kI32Min});
   push(WaitExitEvent{kU64Max, WaitSyscall::wait4, -1, 0, kU32Max, kI64Min, kI32Min, 1, 2, true});
   push(WaitExitEvent{0, WaitSyscall::waitid, 3, 7, 4, std::numeric_limits<int64_t>::max(), 0, -5, -6, false});
-  push(SignalEvent{false, kTaskB, 17, 1, 4243, 0x8b, 1, true, 1, 0x4000000, hostile()});
-  push(SignalEvent{true, kTaskB, 64, -6, -1, -2, 4, false, kU64Max, kU64Max, hostile()});
+  push(SignalGenerateEvent{{kTaskB, 17, 1, 4243, 0x8b, 1, true, 1, 0x4000000, hostile()}});
+  push(SignalDeliverEvent{{kTaskB, 64, -6, -1, -2, 4, false, kU64Max, kU64Max, hostile()}});
   for (auto syscall : {CloneSyscall::clone, CloneSyscall::clone3, CloneSyscall::fork, CloneSyscall::vfork})
     push(CloneReturnEvent{kTaskB, kU64Max, syscall, true, -11});
   return events;
@@ -99,6 +105,7 @@ RecordHeader sample_header() {
   header.root_pid = 4242;
   header.command = {"sh", "-c", "echo \x1b[2J\xff; exit 3"s};
   header.pre_existing = {{4000, 1, "bash"}, {4001, 4000, "\xffvi\x1b"s}};
+  header.reap_source = "fexit";
   return header;
 }
 
@@ -106,7 +113,7 @@ std::string record(const RecordHeader& header, const std::vector<Event>& events,
   std::ostringstream out;
   RecordWriter writer(out, header);
   for (const auto& event : events) writer.write(event);
-  writer.finish(lost, end_ns);
+  writer.finish({lost, end_ns});
   return out.str();
 }
 
@@ -217,20 +224,20 @@ TEST_CASE("a graph replayed from a recording reports exactly as the live one", "
   std::string text = record(header, s.events, 2, at_us(90));
 
   ReportContext context{header.command};
-  std::string expected = dump_json(json_report(live, context));
-  CHECK(dump_json(json_report(build_graph(read(text)), context)) == expected);
+  std::string expected = test::json_report_text(live, context);
+  CHECK(test::json_report_text(build_graph(read(text)), context) == expected);
 
   std::istringstream in(text);
   Replay replay = replay_recording(in, "trace.ndjson");
   CHECK(replay.warning.empty());
   CHECK(replay.header == header);
-  CHECK(dump_json(json_report(replay.graph, ReportContext{replay.header.command})) == expected);
+  CHECK(test::json_report_text(replay.graph, ReportContext{replay.header.command}) == expected);
 }
 
 TEST_CASE("an attach recording seeds the replayed graph with the processes found running", "[record]") {
   using namespace test;
   const std::vector<PreExistingProcess> found = {{500, 1, "bash"}, {501, 500, "sle\xff" "ep"s}, {502, 500, "vi"}};
-  Graph live({kOrigin, 0, 0});
+  Graph live({kOrigin, 0, 0, "proclife", "fexit"});  // sample_header()'s reap source
   for (const auto& p : found) live.seed_pre_existing(p.pid, p.parent_pid, p.comm);
   Scenario s;
   Proc shell{500, 5}, sleeper{501, 6};
@@ -249,7 +256,7 @@ TEST_CASE("an attach recording seeds the replayed graph with the processes found
   Recording recording = read(record(header, s.events, 0, at_us(40)));
   CHECK(recording.header.pre_existing == found);
   ReportContext context{header.command};
-  CHECK(dump_json(json_report(build_graph(recording), context)) == dump_json(json_report(live, context)));
+  CHECK(test::json_report_text(build_graph(recording), context) == test::json_report_text(live, context));
 }
 
 TEST_CASE("a writer flushes in batches and on flush(), and keeps its events without finish()", "[record]") {
@@ -417,4 +424,132 @@ TEST_CASE("a stream that fails while writing is an error", "[record]") {
   out.setstate(std::ios::badbit);
   writer.write(every_kind().front());
   CHECK_THROWS_WITH(writer.flush(), "cannot write the recording");
+}
+
+namespace {
+
+// An endless stream of one byte that counts what the reader took from it.
+class EndlessBuf : public std::streambuf {
+ public:
+  explicit EndlessBuf(char byte) : chunk_(1 << 16, byte) {}
+  uint64_t served = 0;
+
+ protected:
+  int_type underflow() override {
+    served += chunk_.size();
+    setg(chunk_.data(), chunk_.data(), chunk_.data() + chunk_.size());
+    return traits_type::to_int_type(chunk_[0]);
+  }
+
+ private:
+  std::string chunk_;
+};
+
+}  // namespace
+
+TEST_CASE("a line past the limit is refused once the limit is read, not after the whole line", "[record][bounded]") {
+  for (char byte : {'\0', 'x', '{'}) {
+    EndlessBuf endless(byte);
+    std::istream in(&endless);
+    try {
+      RecordReader reader(in, "zero");
+      FAIL("read a header from an endless line");
+    } catch (const RecordingError& e) {
+      CHECK(std::string(e.what()) == "zero:1: line longer than 16 MiB");
+    }
+    CHECK(endless.served <= (16u << 20) + (128u << 10));
+  }
+  // The same after a header, and with the limit itself still accepted.
+  std::string header = record(sample_header(), {}, 0, 1);
+  header.resize(header.find('\n') + 1);
+  std::string at_limit = header + std::string((16u << 20) - 1, ' ') + "\n" + R"({"type":"trailer","lost_events":0,"end_ns":1})";
+  CHECK(read(at_limit).trailer.has_value());
+  std::string over = header + std::string((16u << 20) + 1, ' ') + "\n";
+  CHECK(error_of(over) == "trace.ndjson:2: line longer than 16 MiB");
+}
+
+TEST_CASE("lines are read whole across chunk boundaries, terminated or not", "[record][bounded]") {
+  std::string header = record(sample_header(), {}, 0, 1);
+  header.resize(header.find('\n') + 1);
+  // A comm just long enough to straddle the reader's 64 KiB chunks.
+  auto events = every_kind();
+  std::get<ForkEvent>(events[0].body).comm = std::string((64 << 10) + 7, 'c');
+  std::string text = record(sample_header(), events, 0, 1);
+  Recording recording = read(text);
+  CHECK(std::get<ForkEvent>(recording.events[0].body).comm.size() == (64 << 10) + 7);
+  CHECK(recording.events.size() == events.size());
+  // The last line without its '\n' is still read (the trailer here).
+  text.pop_back();
+  CHECK(read(text).trailer.has_value());
+  CHECK(read(header + "\n  \n").warning.find("truncated") != std::string::npos);
+}
+
+TEST_CASE("an inconsistent recording is replayed with one warning per kind, naming the line", "[record][inconsistent]") {
+  using namespace test;
+  Scenario s;
+  Proc sh = s.root(10);
+  auto child = s.fork(sh, 11, 50);
+  s.exit(child, exited(0), 20, sh);  // before its fork
+  auto other = s.fork(sh, 12, 60);
+  s.exit(other, exited(0), 30, sh);  // before its fork too: counted, not named again
+  s.wait4(sh, -1, 0, 11, exited(0), 70, 65);  // returns before it was entered
+  std::string text = record(sample_header(), s.events, 0, at_us(90));
+  std::istringstream in(text);
+  Replay replay = replay_recording(in, "trace.ndjson");
+  REQUIRE(replay.inconsistencies.size() == 2);
+  CHECK_THAT(replay.inconsistencies[0],
+             Catch::StartsWith("trace.ndjson:3: inconsistent recording: the exit of pid 11 is stamped 30.0 µs before") &&
+                 Catch::Contains("(2 such events in all"));
+  CHECK_THAT(replay.inconsistencies[1],
+             Catch::StartsWith("trace.ndjson:6: inconsistent recording: a wait call of pid 10 returns 5.0 µs before"));
+  // The model holds no negative or wrapped time: the exits are taken as at the forks.
+  const Process* p = replay.graph.find({11, at_us(50)});
+  REQUIRE(p);
+  REQUIRE(p->exit);
+  CHECK(p->exit->ns == *p->fork_ns);
+  REQUIRE(p->reap);
+  CHECK(p->reap->ns >= p->exit->ns);
+  const Process* waiter = replay.graph.find({sh.pid, sh.start_ns});
+  REQUIRE(waiter);
+  CHECK(waiter->waits.blocked_ns == 0);
+}
+
+TEST_CASE("a fork after its child's own events is reported, not silently pre-existing", "[record][inconsistent]") {
+  using namespace test;
+  Scenario s;
+  Proc sh = s.root(10);
+  Proc child{11, at_us(5)};
+  s.exec(child, "/bin/true", {"true"}, 6);
+  Scenario forks;
+  forks.fork(sh, 11, 5);
+  std::vector<Event> events = s.events;
+  events.push_back(forks.events.front());  // the fork, after the exec
+  std::istringstream in(record(sample_header(), events, 0, at_us(90)));
+  Replay replay = replay_recording(in, "trace.ndjson");
+  REQUIRE(replay.inconsistencies.size() == 1);
+  CHECK_THAT(replay.inconsistencies[0], Catch::StartsWith("trace.ndjson:3: inconsistent recording: the fork of pid 11"));
+  // A consistent recording gives none.
+  std::istringstream good(record(sample_header(), forks.events, 0, at_us(90)));
+  CHECK(replay_recording(good, "ok").inconsistencies.empty());
+}
+
+TEST_CASE("a recording made before the fork record's clone facts, thread counts and reap source reads with defaults",
+          "[record]") {
+  const std::string exit_line =
+      R"({"type":"event","kind":"exit","ns":3000,"cpu":0,"task":{"tid":201,"tgid":201,"start_ns":2000},)"
+      R"("exit_code":0,"group_dead":true,"task_flags":0,"signal_flags":0,"group_exit_code":0,"exit_signal":17,)"
+      R"("ns_pid":201,"ns_level":0,"parent":{"tid":200,"tgid":200,"start_ns":1000},)"
+      R"("new_reaper":{"tid":1,"tgid":1,"start_ns":0},"parent_sigchld_handler":0,"parent_sigchld_flags":0,)"
+      R"("ptraced":false,"comm":"true"})";
+  const std::string free_line =
+      R"({"type":"event","kind":"free","ns":4000,"cpu":0,"task":{"tid":201,"tgid":201,"start_ns":2000}})";
+  Recording recording = read(kHeaderLine + "\n" + kForkLine + "\n" + exit_line + "\n" + free_line + "\n" +
+                             kTrailerLine + "\n");
+  CHECK(recording.header.reap_source.empty());
+  REQUIRE(recording.events.size() == 3);
+  const auto& fork = std::get<ForkEvent>(recording.events[0].body);
+  CHECK_FALSE(fork.clone_syscall);
+  CHECK_FALSE(fork.clone_flags_known);
+  CHECK(std::get<ExitEvent>(recording.events[1].body).thread_forks == 0);
+  CHECK(std::get<FreeEvent>(recording.events[2].body).parent.tgid == 0);
 }

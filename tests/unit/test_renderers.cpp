@@ -6,6 +6,7 @@
 // renders it with Graphviz, which is the real check of the DOT syntax.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -344,7 +345,8 @@ TEST_CASE("svg: a row per process, a legend, flags and a time axis", "[renderers
   for (const char* word : {"running", "zombie", "reaped", "fork", "reap"}) CHECK(svg.find(word) != std::string::npos);
   // Each flag appears in the legend and on the rows it applies to.
   CHECK(count(svg, "<tspan class=\"ORPHAN\">") == 1 + 2);  // grandchild, lost
-  CHECK(count(svg, "<tspan class=\"LEAKED\">") == 1 + 2);  // sh, daemon
+  CHECK(count(svg, "<tspan class=\"CMD\">") == 1);       // sh (no legend entry)
+  CHECK(count(svg, "<tspan class=\"LEAKED\">") == 1 + 1);  // daemon; sh is CMD, never leaked
   CHECK(count(svg, "<tspan class=\"ZOMBIE\">") == 1 + 1);  // stuck
   CHECK(count(svg, "<tspan class=\"KILLED\">") == 1 + 1);  // grandchild
   CHECK(svg.find(">1 ms</text>") != std::string::npos);
@@ -400,11 +402,11 @@ TEST_CASE("hostile names leave every format valid", "[renderers][escape]") {
   std::string dot = render(write_dot_report, graph);
   CHECK(dot_problem(dot) == "");
   CHECK(dot.find("\\\\e[31mevil\\\"\\\\\\\\\\\\n") != std::string::npos);  // printable(), then DOT-escaped
-  CHECK(dot.find("'\\\\xff\\\\xfe' '<b>&amp;amp;") != std::string::npos);  // once each, & kept literal
+  CHECK(dot.find("$'\\\\xff\\\\xfe' $'<b>&amp;amp;\\\\'\\\\x01'") != std::string::npos);  // once each, & kept literal
   std::string svg = render(write_svg_report, graph);
   CHECK(xml_problem(svg) == "");
   CHECK(svg.find("\\e[31mevil&quot;\\\\\\n") != std::string::npos);
-  CHECK(svg.find("&lt;b&gt;&amp;amp;&apos;") != std::string::npos);
+  CHECK(svg.find("&lt;b&gt;&amp;amp;\\&apos;\\x01") != std::string::npos);
   std::string trace = render(write_perfetto_report, graph);
   CHECK(byte_problem(trace) == "");
   Json doc = Json::parse(trace);
@@ -456,11 +458,78 @@ TEST_CASE("the checkers above catch what they look for", "[renderers]") {
   CHECK(dot_problem("digraph { a [label=<<B>x</B>>]; ") != "");
 }
 
+// Names Graphviz chokes on: longer than its 16,384-byte label limit, and
+// code points XML 1.0 forbids (Graphviz copies them into its SVG).
+const std::string kHugeArg(17 * 1024, 'A');
+const std::string kXmlInvalid = "nul\x01 fffe\xEF\xBF\xBE ffff\xEF\xBF\xBF surrogate\xED\xA0\x80 vt\x0b";
+
+struct GraphvizHostile : Family {
+  Proc huge{0, 0}, invalid{0, 0};
+  GraphvizHostile() {
+    huge = s.fork(sh, 507, 380, "huge");
+    s.exec(huge, "/bin/" + kHugeArg, {"echo", kHugeArg, kXmlInvalid}, 390);
+    invalid = s.fork(sh, 508, 395, kXmlInvalid);
+    s.exit(invalid, exited(0), 4500, sh, 0, 0);
+    s.last<ExitEvent>().comm = kXmlInvalid;
+    s.wait4(sh, 508, 0, 508, exited(0), 4500, 4600);
+  }
+  static ReportContext context() { return {{"sh", "-c", kHugeArg + kXmlInvalid}}; }
+};
+
 TEST_CASE("the DOT fixture for Graphviz", "[.][dot-fixture]") {
   const char* path = std::getenv("PROCLIFE_DOT_FIXTURE");
   REQUIRE(path);
-  Family family;
+  GraphvizHostile family;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << render(write_dot_report, family.graph());
+  write_dot_report(family.graph(), GraphvizHostile::context(), out);
   REQUIRE(out.good());
+}
+
+TEST_CASE("dot and svg: huge and XML-invalid names are clipped and escaped", "[renderers][escape]") {
+  GraphvizHostile family;
+  Graph graph = family.graph();
+  std::ostringstream dot_out, svg_out;
+  write_dot_report(graph, GraphvizHostile::context(), dot_out);
+  write_svg_report(graph, GraphvizHostile::context(), svg_out);
+  std::string dot = dot_out.str(), svg = svg_out.str();
+  CHECK(dot_problem(dot) == "");
+  CHECK(xml_problem(svg) == "");
+  for (const std::string* text : {&dot, &svg}) {
+    CHECK(text->find("\xEF\xBF\xBE") == std::string::npos);
+    CHECK(text->find("\xEF\xBF\xBF") == std::string::npos);
+    CHECK(text->find("\xED\xA0\x80") == std::string::npos);
+    CHECK(text->find(kHugeArg) == std::string::npos);  // clipped
+  }
+  CHECK(dot.find("uFFFE") != std::string::npos);
+  CHECK(dot.find("…") != std::string::npos);  // marked as clipped
+  // No quoted DOT string reaches Graphviz's limit.
+  for (size_t at = dot.find('"'); at != std::string::npos;) {
+    size_t end = at + 1;
+    while (end < dot.size() && dot[end] != '"') end += dot[end] == '\\' ? 2 : 1;
+    CHECK(end - at < 16384);
+    at = dot.find('"', end + 1);
+  }
+  CHECK(xml_text(kXmlInvalid).find_first_of("\x01\x0b") == std::string::npos);
+  CHECK(xml_text("\xEF\xBF\xBF\xff") == "\\uFFFF\\xff");
+}
+
+TEST_CASE("svg: a timestamp near 2^64 renders quickly to a bounded size", "[renderers][svg]") {
+  for (uint64_t far : {UINT64_MAX - 5, UINT64_MAX / 2, uint64_t{1} << 62, UINT64_MAX - 1'000'000'000}) {
+    INFO("far " << far);
+    Scenario s;
+    Proc sh = s.root(10);
+    s.exec(sh, "/bin/sh", {"sh"}, 10);
+    Proc child = s.fork(sh, 11, 100, "child");
+    s.exit(child, exited(0), 200, sh);
+    s.events.back().ns = far;
+    s.wait4(sh, -1, 0, 11, exited(0), 150, 300);
+    Graph graph = s.graph(1000);
+    auto started = std::chrono::steady_clock::now();
+    std::string svg = render(write_svg_report, graph);
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(2));
+    CHECK(svg.size() < 64 * 1024);
+    CHECK(xml_problem(svg) == "");
+    CHECK(time_ticks(far, 9).size() <= 20);
+    CHECK(count(svg, "class=\"grid\"") <= 20);
+  }
 }

@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <regex>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -22,7 +23,9 @@
 
 #include "escape.hpp"
 #include "explain.hpp"
+#include "render_common.hpp"
 #include "report.hpp"
+#include "verdict.hpp"
 #include "scenario.hpp"
 
 using namespace proclife;
@@ -349,11 +352,11 @@ TEST_CASE("the text report stays valid UTF-8 when it shortens a long argv", "[re
   Scenario s;
   Proc sh = s.root(10);
   std::string accents;
-  for (int i = 0; i < 60; ++i) accents += "é";  // after "echo '" (6 bytes) an odd-width cut splits an é
+  for (int i = 0; i < 100; ++i) accents += "é";  // a cut counted in bytes would split an é
   s.exec(sh, "/bin/echo", {"echo", accents}, 10);
   std::string report = text_report(s.graph(100), {{"echo"}});
   INFO(report);
-  CHECK(report.find("...") != std::string::npos);  // it was shortened
+  CHECK(report.find("…`") != std::string::npos);  // it was shortened, marked as such
   CHECK(is_valid_utf8(report));
 }
 
@@ -370,4 +373,146 @@ TEST_CASE("explain does not report a negative delay when a WNOHANG wait entered 
   INFO(report);
   // 2^64 ns is 18446744073.7 s: an unsigned underflow in a duration.
   CHECK(report.find("18446744073") == std::string::npos);
+}
+
+namespace {
+
+// Every "<number> <unit>" duration in a report, in ns.
+std::vector<double> durations_in(const std::string& report) {
+  static const std::regex duration("(-?[0-9]+(\\.[0-9]+)?) (ns|µs|ms|s)\\b");
+  std::vector<double> out;
+  for (auto it = std::sregex_iterator(report.begin(), report.end(), duration); it != std::sregex_iterator(); ++it) {
+    double value = std::stod((*it)[1]);
+    std::string unit = (*it)[3];
+    out.push_back(value * (unit == "ns" ? 1 : unit == "µs" ? 1e3 : unit == "ms" ? 1e6 : 1e9));
+  }
+  return out;
+}
+
+using ReportWriter = void (*)(const Graph&, const ReportContext&, std::ostream&);
+
+std::string render_with(ReportWriter writer, const Graph& graph) {
+  std::ostringstream out;
+  writer(graph, {{"sh"}}, out);
+  return out.str();
+}
+
+constexpr std::pair<const char*, ReportWriter> kHumanFormats[] = {
+    {"text", write_text_report}, {"explain", write_explain_report}, {"dot", write_dot_report}, {"svg", write_svg_report}};
+
+// ShSleep with every exit event dropped: the reaps are seen, the exits not.
+Scenario without_exits(Scenario s) {
+  std::erase_if(s.events, [](const Event& e) { return std::holds_alternative<ExitEvent>(e.body); });
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a reap whose exit was lost: no garbage duration, every format says reaped, exit not seen", "[reports][lost]") {
+  ShSleep sh_sleep;
+  Graph graph = without_exits(sh_sleep.s).graph(101'000);
+  const Process& sleep = *graph.find(sh_sleep.sleep.key());
+  REQUIRE(sleep.reap);
+  REQUIRE_FALSE(sleep.exit);
+  CHECK_FALSE(sleep.zombie_ns());
+  uint64_t length = trace_window(graph).length();
+  for (auto [name, writer] : kHumanFormats) {
+    // Twice: a value read from uninitialised memory would differ between runs.
+    std::string report = render_with(writer, graph);
+    INFO(name << ":\n" << report);
+    CHECK(report == render_with(writer, graph));
+    CHECK(report.find("exit not seen") != std::string::npos);
+    CHECK(report.find("still running") == std::string::npos);
+    CHECK(report.find("(leaked)") == std::string::npos);  // explain
+    CHECK(report.find("LEAKED:") == std::string::npos);   // text
+    CHECK(report.find("[LEAKED") == std::string::npos);   // text
+    CHECK(report.find("\\nLEAKED") == std::string::npos);  // dot
+    CHECK(report.find("> LEAKED<") == std::string::npos);  // svg
+    for (double ns : durations_in(report)) {
+      CHECK(ns >= 0);
+      CHECK(ns <= static_cast<double>(length));
+    }
+  }
+  Json json = Json::parse(json_text(graph, ShSleep::context()));
+  CHECK(process_json(json, 4243).at("state_at_end") == "reaped");
+  CHECK(process_json(json, 4243).at("zombie_ns").is_null());
+  CHECK_FALSE(leaked(graph, sleep, cmd_end_ns(graph)));
+}
+
+TEST_CASE("no format prints a duration longer than the trace or negative from an inconsistent stream", "[reports][lost]") {
+  // Exit before fork, reap before exit, SIGCHLD delivered before it was
+  // generated, a wait that returned before it entered.
+  Scenario s;
+  Proc sh = s.root(10);
+  s.exec(sh, "/bin/sh", {"sh"}, 10);
+  Proc early = s.fork(sh, 11, 500, "early");
+  s.exit(early, exited(0), 200, sh);
+  s.sigchld(early, sh, 0, 900);
+  s.deliver_sigchld(sh, 0x401000, 100);
+  s.wait4(sh, -1, 0, 11, exited(0), 950, 150);
+  Proc backwards = s.fork(sh, 12, 600, "backwards");
+  s.exit(backwards, exited(0), 800, sh);
+  s.wait4(sh, -1, 0, 12, exited(0), 700, 700);
+  Proc zombie = s.fork(sh, 13, 900, "zombie");
+  s.exit(zombie, exited(0), 400, sh);
+  Graph graph = s.graph(1000);
+  uint64_t length = trace_window(graph).length();
+  REQUIRE(length == 1'000'000);
+  for (auto [name, writer] : kHumanFormats) {
+    std::string report = render_with(writer, graph);
+    INFO(name << ":\n" << report);
+    CHECK(report.find("18446744073") == std::string::npos);
+    for (double ns : durations_in(report)) {
+      CHECK(ns >= 0);
+      CHECK(ns <= static_cast<double>(length));
+    }
+  }
+}
+
+TEST_CASE("the one duration formatter never prints a wrapped difference", "[reports][lost]") {
+  CHECK(format_duration(uint64_t{51'700}) == "51.7 µs");
+  CHECK(format_duration(uint64_t{0} - 5) == "an unknown time");
+  CHECK(format_duration(std::optional<uint64_t>()) == "an unknown time");
+  CHECK(elapsed(10, 5) == std::nullopt);
+  CHECK(elapsed(5, 10) == 5u);
+}
+
+TEST_CASE("flags and the reap sentence come from one place in every format", "[reports][verdict]") {
+  EveryEnding every("x");
+  Graph graph = every.graph();
+  uint64_t cmd_end = cmd_end_ns(graph);
+  TraceWindow window = trace_window(graph);
+  std::string text = render_with(write_text_report, graph);
+  std::string dot = render_with(write_dot_report, graph);
+  std::string svg = render_with(write_svg_report, graph);
+  std::string explain = render_with(write_explain_report, graph);
+  INFO(text);
+  for (const auto& process : graph.processes()) {
+    INFO("pid " << process.key.pid);
+    std::string flags = flag_words(verdict(graph, process, cmd_end));
+    if (!flags.empty()) {
+      CHECK(text.find(describe_process(process) + " [" + flags + "]") != std::string::npos);
+      CHECK(dot.find("\\n" + flags + "\"") != std::string::npos);
+    }
+    for (auto word : flag_names(verdict(graph, process, cmd_end)))
+      CHECK(svg.find("<tspan class=\"" + std::string(word) + "\">") != std::string::npos);
+    std::string sentence = reap_sentence(graph, process, window);
+    CHECK(text.find(sentence) != std::string::npos);
+    if (process.exit || process.reap) CHECK(dot.find(sentence) != std::string::npos);
+  }
+  // sh is CMD; 17 leaked (running when CMD's trace ended), 15 too (orphaned, running).
+  CHECK(text.find("x (10) [CMD]") != std::string::npos);
+  CHECK(text.find("LEAKED: still running when CMD exited") != std::string::npos);
+  CHECK(explain.find("(leaked)") != std::string::npos);
+}
+
+TEST_CASE("without a CMD (attach) nothing is leaked: still running at the end", "[reports][verdict]") {
+  Graph graph({kOrigin, 0, 0});
+  graph.add_pre_existing({42, kOrigin - 5}, 1, "daemon");
+  graph.finish(at_us(100));
+  std::string text = render_with(write_text_report, graph);
+  INFO(text);
+  CHECK(text.find("LEAKED") == std::string::npos);
+  CHECK(text.find("STILL RUNNING when the trace ended") != std::string::npos);
+  CHECK(render_with(write_explain_report, graph).find("leaked") == std::string::npos);
 }

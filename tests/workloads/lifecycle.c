@@ -265,6 +265,22 @@ static int mode_core_dump(void)
 	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT ? 0 : 1;
 }
 
+/* A leaked child that renames itself (PR_SET_NAME: no exec the probe sees)
+ * before its parent, CMD, exits: named by what it is at the end. */
+static int mode_renamed_leak(void)
+{
+	pid_t child = fork();
+	if (child < 0)
+		return fail("fork");
+	if (child == 0) {
+		prctl(PR_SET_NAME, "renamed", 0, 0, 0);
+		sleep(30);
+		_exit(0);
+	}
+	sleep_ms(100);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -281,6 +297,7 @@ int main(int argc, char **argv)
 		{ "pid_reuse", mode_pid_reuse },
 		{ "killed", mode_killed },
 		{ "core_dump", mode_core_dump },
+		{ "renamed_leak", mode_renamed_leak },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

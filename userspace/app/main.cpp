@@ -6,6 +6,7 @@
 
 #include "attach.hpp"
 #include "cli.hpp"
+#include "monitor.hpp"
 #include "report_command.hpp"
 #include "run.hpp"
 
@@ -19,6 +20,7 @@ int dispatch(const proclife::ParsedCommand& parsed) {
   }
   if (const auto* run = std::get_if<RunCommand>(&parsed)) return run_command(*run);
   if (const auto* attach = std::get_if<AttachCommand>(&parsed)) return attach_command(*attach);
+  if (const auto* monitor = std::get_if<MonitorCommand>(&parsed)) return monitor_command(*monitor);
   if (const auto* report = std::get_if<ReportCommand>(&parsed)) return report_command(*report);
   return kExitProclifeError;
 }

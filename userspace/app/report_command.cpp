@@ -27,11 +27,16 @@ Replay replay_file(const std::string& path) {
 
 int report_command(const ReportCommand& command) {
   try {
+    // stdout by default: that is what users redirect (`report F > out.json`).
+    ReportSink sink(command.output, std::cout);
     Replay replay = replay_file(command.recording);
     // Said before the report, so it is not lost below a long one.
     if (!replay.warning.empty()) std::cerr << "proclife: warning: " << replay.warning << '\n';
-    write_report(replay.graph, ReportContext{replay.header.command}, command.output);
-    return 0;
+    for (const auto& warning : replay.inconsistencies) std::cerr << "proclife: warning: " << warning << '\n';
+    std::string error = sink.write(replay.graph, ReportContext{replay.header.command});
+    if (error.empty()) return 0;
+    std::cerr << "proclife: " << error << '\n';
+    return kExitProclifeError;
   } catch (const std::exception& e) {
     std::cerr << "proclife: " << e.what() << '\n';
     return kExitProclifeError;

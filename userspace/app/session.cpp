@@ -8,9 +8,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 
-#include "decode.hpp"
+#include "ingest.hpp"
 
 namespace proclife {
 namespace {
@@ -20,7 +21,7 @@ constexpr int kPollMs = 50;
 sigset_t handled_signals() {
   sigset_t set;
   sigemptyset(&set);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&set, sig);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) sigaddset(&set, sig);
   return set;
 }
 
@@ -50,6 +51,8 @@ ProbeOptions probe_options(const TraceOptions& options, uint32_t self_pid) {
   probe.self_pid = self_pid;
   probe.ring_buffer_bytes = options.ring_buffer_mb << 20;
   probe.verbose = options.verbose;
+  probe.trace_all = options.trace_all;
+  probe.reap_source = options.reap_source;
   return probe;
 }
 
@@ -60,10 +63,7 @@ Session::Session(const TraceOptions& options)
       signal_fd_(open_signal_fd()),
       epoll_fd_(checked(epoll_create1(EPOLL_CLOEXEC), "epoll_create1")),
       probe_(probe_options(options, self_pid_), [this](const void* data, size_t size) {
-        auto event = decode_record(data, size);
-        if (!event || !graph_) return;
-        graph_->apply(*event);
-        if (recorder_) recorder_->write(*event);
+        ingest_record(graph_, recorder_ ? &*recorder_ : nullptr, data, size);
       }) {
   watch(epoll_fd_, probe_.ready_fd());
   watch(epoll_fd_, signal_fd_);
@@ -74,9 +74,10 @@ Session::~Session() {
   close(signal_fd_);
 }
 
-Graph& Session::start_graph(GraphOptions options) {
-  graph_ = std::make_unique<Graph>(std::move(options));
-  return *graph_;
+Graph& Session::configure_graph(GraphOptions options) {
+  options.reap_source = reap_source_name(probe_.reap_source());
+  graph_.set_options(std::move(options));
+  return graph_;
 }
 
 void Session::consume() {
@@ -84,15 +85,22 @@ void Session::consume() {
   if (recorder_) recorder_->flush();  // a crash loses at most one batch
 }
 
-void Session::record_to(const std::string& path, RecordHeader header) {
-  record_file_.open(path, std::ios::binary | std::ios::trunc);
-  if (!record_file_) throw std::runtime_error("cannot write the recording to " + path);
+void Session::record_to(std::unique_ptr<std::ostream> file, RecordHeader header) {
+  record_file_ = std::move(file);
   header.proclife_version = PROCLIFE_VERSION;
+  header.reap_source = reap_source_name(probe_.reap_source());
   utsname uts{};
   if (uname(&uts) == 0) header.kernel_release = uts.release;
   std::ifstream boot_id("/proc/sys/kernel/random/boot_id");
   std::getline(boot_id, header.boot_id);
-  recorder_.emplace(record_file_, header);
+  recorder_.emplace(*record_file_, header);
+}
+
+std::optional<int> Session::pending_signal() {
+  signalfd_siginfo info{};
+  while (read(signal_fd_, &info, sizeof info) == sizeof info)
+    if (info.ssi_signo != SIGCHLD) return static_cast<int>(info.ssi_signo);
+  return std::nullopt;
 }
 
 Session::Woken Session::follow(const std::function<bool()>& done, int watch_fd, std::optional<uint64_t> deadline_ns) {
@@ -118,8 +126,12 @@ Session::Woken Session::follow(const std::function<bool()>& done, int watch_fd, 
       }
       if (ready[i].data.fd != signal_fd_) continue;
       signalfd_siginfo info{};
-      if (read(signal_fd_, &info, sizeof info) == sizeof info)
-        return {Wake::signal, static_cast<int>(info.ssi_signo), info.ssi_code == SI_KERNEL};
+      if (read(signal_fd_, &info, sizeof info) != sizeof info) continue;
+      if (info.ssi_signo == SIGCHLD) {
+        if (on_child_) on_child_();
+        continue;
+      }
+      return {Wake::signal, static_cast<int>(info.ssi_signo), info.ssi_code == SI_KERNEL};
     }
   }
 }
@@ -127,7 +139,7 @@ Session::Woken Session::follow(const std::function<bool()>& done, int watch_fd, 
 void Session::settle_reaps() {
   constexpr uint64_t kSettleNs = 500'000'000;
   auto settled = [this] {
-    for (const auto& process : graph_->processes())
+    for (const auto& process : graph_.processes())
       if (process.end_state() == EndState::zombie && !process.parent) return false;
     return true;
   };
@@ -136,9 +148,9 @@ void Session::settle_reaps() {
 
 void Session::finish() {
   consume();
-  graph_->finish(monotonic_ns());
-  graph_->set_lost_events(probe_.lost_events());
-  if (recorder_) recorder_->finish(graph_->lost_events(), graph_->end_ns());
+  graph_.finish(monotonic_ns());
+  graph_.set_lost_events(probe_.lost_events());
+  if (recorder_) recorder_->finish({graph_.lost_events(), graph_.end_ns(), graph_.decode_errors()});
 }
 
 }  // namespace proclife

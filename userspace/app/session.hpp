@@ -6,9 +6,8 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <fstream>
+#include <ostream>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 
@@ -25,11 +24,17 @@ class Session {
   explicit Session(const TraceOptions& options);
   ~Session();
 
-  // The graph exists once the session knows who it observes (the run root).
-  Graph& start_graph(GraphOptions options);
-  Graph& graph() { return *graph_; }
+  // The graph exists from construction, so no event can arrive before it;
+  // this says who it observes (the run root is known only once forked), and
+  // must come before the first follow(): events are consumed only there.
+  Graph& configure_graph(GraphOptions options);
+  Graph& graph() { return graph_; }
   Probe& probe() { return probe_; }
   uint32_t self_pid() const { return self_pid_; }
+
+  // Called from follow() whenever SIGCHLD arrives (possibly for several
+  // children at once): run reaps the children the kernel gave proclife.
+  void on_child_signal(std::function<void()> handler) { on_child_ = std::move(handler); }
 
   enum class Wake { done, watched_fd, deadline, signal };
   struct Woken {
@@ -50,9 +55,14 @@ class Session {
   // the recording.
   void finish();
 
-  // Records every event from now on to `path` (NDJSON, see record.hpp); the
-  // header's version, kernel and boot id are filled in here.
-  void record_to(const std::string& path, RecordHeader header);
+  // Records every event from now on to `file` (NDJSON, see record.hpp),
+  // opened by the caller before set-up began; the header's version, kernel
+  // and boot id are filled in here.
+  void record_to(std::unique_ptr<std::ostream> file, RecordHeader header);
+
+  // A handled signal (Ctrl-C...) that arrived since the last follow(), if
+  // any: set-up checks it before letting CMD run.
+  std::optional<int> pending_signal();
 
  private:
   void consume();
@@ -60,8 +70,9 @@ class Session {
   uint32_t self_pid_;
   int signal_fd_ = -1;
   int epoll_fd_ = -1;
-  std::unique_ptr<Graph> graph_;
-  std::ofstream record_file_;
+  std::function<void()> on_child_;
+  Graph graph_;
+  std::unique_ptr<std::ostream> record_file_;
   std::optional<RecordWriter> recorder_;
   Probe probe_;
 };

@@ -1,7 +1,8 @@
 #include "decode.hpp"
 
-#include <array>
+#include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "proclife_abi.h"
 
@@ -34,12 +35,14 @@ std::vector<std::string> split_args(const char* args, size_t len) {
   return argv;
 }
 
+template <class Body>
+using As = std::type_identity<Body>;
+
 CloneSyscall clone_syscall(uint32_t nr);
 
-EventBody decode_fork(const pl_fork_event& raw) {
-  ForkEvent fork{task_id(raw.child), raw.child_ns_pid, raw.child_ns_level,
-                 static_cast<int32_t>(raw.child_exit_signal), raw.shares_mm != 0,
-                 bounded_string(raw.comm, sizeof raw.comm)};
+ForkEvent decode_body(const pl_fork_event& raw, As<ForkEvent>) {
+  ForkEvent fork{task_id(raw.child), raw.child_ns_pid, raw.child_ns_level, static_cast<int32_t>(raw.child_exit_signal),
+                 raw.shares_mm != 0, bounded_string(raw.comm, sizeof raw.comm)};
   if (raw.clone_nr) {
     fork.clone_syscall = clone_syscall(raw.clone_nr);
     fork.clone_flags = raw.clone_flags;
@@ -48,49 +51,56 @@ EventBody decode_fork(const pl_fork_event& raw) {
   return fork;
 }
 
-EventBody decode_exec(const pl_exec_event& raw) {
+ExecEvent decode_body(const pl_exec_event& raw, As<ExecEvent>) {
   size_t args_len = std::min<size_t>(raw.args_len, sizeof raw.args);
-  return ExecEvent{raw.old_tid, bounded_string(raw.comm, sizeof raw.comm),
-                   bounded_string(raw.filename, sizeof raw.filename),
-                   split_args(raw.args, args_len), raw.args_truncated != 0};
+  return {raw.old_tid, bounded_string(raw.comm, sizeof raw.comm), bounded_string(raw.filename, sizeof raw.filename),
+          split_args(raw.args, args_len), raw.args_truncated != 0};
 }
 
-EventBody decode_exit(const pl_exit_event& raw) {
-  return ExitEvent{raw.exit_code,
-                   raw.group_dead != 0,
-                   raw.task_flags,
-                   raw.signal_flags,
-                   raw.group_exit_code,
-                   static_cast<int32_t>(raw.exit_signal),
-                   raw.ns_pid,
-                   raw.ns_level,
-                   task_id(raw.parent),
-                   task_id(raw.new_reaper),
-                   raw.parent_sigchld_handler,
-                   raw.parent_sigchld_flags,
-                   raw.ptraced != 0,
-                   bounded_string(raw.comm, sizeof raw.comm),
-                   raw.thread_forks};
+ExitEvent decode_body(const pl_exit_event& raw, As<ExitEvent>) {
+  return {raw.exit_code,
+          raw.group_dead != 0,
+          raw.task_flags,
+          raw.signal_flags,
+          raw.group_exit_code,
+          static_cast<int32_t>(raw.exit_signal),
+          raw.ns_pid,
+          raw.ns_level,
+          task_id(raw.parent),
+          task_id(raw.new_reaper),
+          raw.parent_sigchld_handler,
+          raw.parent_sigchld_flags,
+          raw.ptraced != 0,
+          bounded_string(raw.comm, sizeof raw.comm),
+          raw.cgroup_id,
+          raw.thread_forks};
 }
 
-EventBody decode_wait_exit(const pl_wait_exit_event& raw) {
-  return WaitExitEvent{raw.enter_ns,
-                       raw.syscall_nr == PL_NR_WAITID ? WaitSyscall::waitid : WaitSyscall::wait4,
-                       raw.arg_which,
-                       raw.arg_id,
-                       raw.options,
-                       raw.ret,
-                       raw.status,
-                       raw.info_code,
-                       raw.info_pid,
-                       raw.status_read != 0};
+FreeEvent decode_body(const pl_free_event& raw, As<FreeEvent>) { return {task_id(raw.parent)}; }
+
+WaitEnterEvent decode_body(const pl_wait_enter_event& raw, As<WaitEnterEvent>) { return {raw.target_pid}; }
+
+WaitExitEvent decode_body(const pl_wait_exit_event& raw, As<WaitExitEvent>) {
+  return {raw.enter_ns,
+          raw.syscall_nr == PL_NR_WAITID ? WaitSyscall::waitid : WaitSyscall::wait4,
+          raw.arg_which,
+          raw.arg_id,
+          raw.options,
+          raw.ret,
+          raw.status,
+          raw.info_code,
+          raw.info_pid,
+          raw.status_read != 0};
 }
 
-EventBody decode_signal(const pl_signal_event& raw, bool delivered) {
-  return SignalEvent{delivered,      task_id(raw.target), raw.sig,         raw.info_code,
-                     raw.info_pid,     raw.info_status,       raw.result,      raw.group != 0,
-                     raw.sa_handler, raw.sa_flags,        bounded_string(raw.comm, sizeof raw.comm)};
+SignalEvent decode_signal(const pl_signal_event& raw) {
+  return {task_id(raw.target), raw.sig,        raw.info_code, raw.info_pid,
+          raw.info_status,     raw.result,     raw.group != 0, raw.sa_handler,
+          raw.sa_flags,        bounded_string(raw.comm, sizeof raw.comm)};
 }
+
+SignalGenerateEvent decode_body(const pl_signal_event& raw, As<SignalGenerateEvent>) { return {decode_signal(raw)}; }
+SignalDeliverEvent decode_body(const pl_signal_event& raw, As<SignalDeliverEvent>) { return {decode_signal(raw)}; }
 
 CloneSyscall clone_syscall(uint32_t nr) {
   switch (nr) {
@@ -102,34 +112,23 @@ CloneSyscall clone_syscall(uint32_t nr) {
   }
 }
 
-template <typename Raw, typename Decode>
-std::optional<EventBody> decode_as(const void* data, size_t size, Decode decode) {
+CloneReturnEvent decode_body(const pl_clone_return_event& raw, As<CloneReturnEvent>) {
+  return {task_id(raw.child), raw.flags, clone_syscall(raw.syscall_nr), raw.flags_known != 0, raw.ret};
+}
+
+template <typename Raw, typename Body>
+std::optional<EventBody> decode_as(const void* data, size_t size) {
   Raw raw;
   if (!read_record(data, size, raw)) return std::nullopt;
-  return decode(raw);
+  return decode_body(raw, As<Body>{});
 }
 
 std::optional<EventBody> decode_body(uint32_t kind, const void* data, size_t size) {
   switch (kind) {
-    case PL_EV_FORK: return decode_as<pl_fork_event>(data, size, decode_fork);
-    case PL_EV_EXEC: return decode_as<pl_exec_event>(data, size, decode_exec);
-    case PL_EV_EXIT: return decode_as<pl_exit_event>(data, size, decode_exit);
-    case PL_EV_FREE:
-      return decode_as<pl_free_event>(data, size,
-                                      [](const pl_free_event& raw) { return EventBody{FreeEvent{task_id(raw.parent)}}; });
-    case PL_EV_WAIT_ENTER:
-      return decode_as<pl_wait_enter_event>(
-          data, size, [](const pl_wait_enter_event& raw) { return EventBody{WaitEnterEvent{raw.target_pid}}; });
-    case PL_EV_WAIT_EXIT: return decode_as<pl_wait_exit_event>(data, size, decode_wait_exit);
-    case PL_EV_SIGNAL_GENERATE:
-      return decode_as<pl_signal_event>(data, size, [](auto& raw) { return decode_signal(raw, false); });
-    case PL_EV_SIGNAL_DELIVER:
-      return decode_as<pl_signal_event>(data, size, [](auto& raw) { return decode_signal(raw, true); });
-    case PL_EV_CLONE_RETURN:
-      return decode_as<pl_clone_return_event>(data, size, [](const pl_clone_return_event& raw) {
-        return EventBody{CloneReturnEvent{task_id(raw.child), raw.flags, clone_syscall(raw.syscall_nr),
-                                          raw.flags_known != 0, raw.ret}};
-      });
+#define PROCLIFE_DECODE_KIND(name, abi, Raw, Body) \
+  case abi: return decode_as<Raw, Body>(data, size);
+    PROCLIFE_EVENT_KINDS(PROCLIFE_DECODE_KIND)
+#undef PROCLIFE_DECODE_KIND
     default: return std::nullopt;
   }
 }
@@ -142,63 +141,6 @@ std::optional<Event> decode_record(const void* data, size_t size) {
   auto body = decode_body(hdr.kind, data, size);
   if (!body) return std::nullopt;
   return Event{hdr.ns, hdr.cpu, TaskId{hdr.tid, hdr.tgid, hdr.tgid_start_ns}, std::move(*body)};
-}
-
-ExitStatus decode_exit_status(uint32_t status) {
-  ExitStatus out;
-  int sig = status & 0x7f;
-  if (sig == 0) {
-    out.code = (status >> 8) & 0xff;
-  } else {
-    out.signal = sig;
-    out.core_dumped = (status & 0x80) != 0;
-  }
-  return out;
-}
-
-WaitReport classify_wait_report(const WaitExitEvent& wait) {
-  if (wait.syscall == WaitSyscall::wait4) {
-    if (wait.ret <= 0) return WaitReport::none;
-    // No status pointer: only an exit, unless it also asked for stops and continues.
-    if (!wait.status_read)
-      return (wait.options & (kernel::kWuntraced | kernel::kWcontinued)) ? WaitReport::none : WaitReport::exited;
-    if ((wait.status & 0xff) == 0x7f) return WaitReport::stopped;
-    if (wait.status == 0xffff) return WaitReport::continued;
-    return WaitReport::exited;
-  }
-  if (wait.ret != 0 || !wait.status_read || wait.info_pid == 0) return WaitReport::none;
-  switch (wait.info_code) {
-    case kernel::kCldExited:
-    case kernel::kCldKilled:
-    case kernel::kCldDumped: return WaitReport::exited;
-    case kernel::kCldContinued: return WaitReport::continued;
-    default: return WaitReport::stopped;
-  }
-}
-
-std::string signal_name(int sig) {
-  static constexpr std::array<const char*, 32> names = {
-      nullptr,   "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",    "SIGTRAP", "SIGABRT",  "SIGBUS",
-      "SIGFPE",  "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",   "SIGPIPE", "SIGALRM",  "SIGTERM",
-      "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",   "SIGTTIN", "SIGTTOU",  "SIGURG",
-      "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH",  "SIGIO",   "SIGPWR",   "SIGSYS"};
-  if (sig > 0 && sig < static_cast<int>(names.size())) return names[sig];
-  if (sig >= 34 && sig <= 64) return "SIGRTMIN+" + std::to_string(sig - 34);
-  return "signal " + std::to_string(sig);
-}
-
-const char* clone_syscall_name(CloneSyscall syscall) {
-  switch (syscall) {
-    case CloneSyscall::clone: return "clone";
-    case CloneSyscall::clone3: return "clone3";
-    case CloneSyscall::fork: return "fork";
-    case CloneSyscall::vfork: return "vfork";
-  }
-  return "clone";
-}
-
-const char* wait_syscall_name(WaitSyscall syscall) {
-  return syscall == WaitSyscall::waitid ? "waitid" : "wait4";
 }
 
 }  // namespace proclife

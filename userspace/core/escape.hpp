@@ -9,11 +9,16 @@
 namespace proclife {
 
 // Valid, printable UTF-8 passes; control characters (C0, DEL, C1), backslash
-// and bytes that are not UTF-8 become C-style escapes (\n, \e, \\, \xNN).
-// Nothing returned can move a terminal's cursor or start an escape sequence.
+// and bytes that are not UTF-8 become C-style escapes (\n, \e, \\, \xNN),
+// and the bidi controls and line separators (U+061C, U+200E, U+200F,
+// U+2028..U+202E, U+2066..U+2069) \u202e. Nothing returned can move a
+// terminal's cursor, start an escape sequence or reorder the text after it.
 std::string printable(std::string_view text);
 
-// printable(), single-quoted the way a shell would read it when needed.
+// `arg` as a POSIX shell reads it back byte for byte: bare when plain, in
+// single quotes when printable() would leave it alone (backslashes and
+// all), else in $'...' with the escapes printable() shows (\n, \e, \xNN;
+// a bidi control as its UTF-8 bytes, \xe2\x80\xae). Terminal-safe as printable().
 std::string shell_quote(std::string_view arg);
 std::string shell_join(const std::vector<std::string>& argv);
 

@@ -1,13 +1,21 @@
 // Decoded kernel events: what the rest of proclife consumes. Built from the
 // raw ring-buffer records (decode.cpp) or from a recording (record.cpp), so
 // the model and every analysis can be fed synthetic streams in tests.
+//
+// Every kind is one row of PROCLIFE_EVENT_KINDS below; the variant of bodies,
+// the kind names, the decoder, the encoder and the recording all expand it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
+
+#include "proclife_abi.h"
 
 namespace proclife {
 
@@ -68,6 +76,7 @@ struct ExitEvent {
   uint32_t parent_sigchld_flags = 0;
   bool ptraced = false;
   std::string comm;
+  uint64_t cgroup_id = 0;  // cgroup2 id at exit (not in recordings: 0 there)
   uint32_t thread_forks = 0;  // group_dead: threads it created (counted in the kernel)
 };
 
@@ -92,8 +101,8 @@ struct WaitExitEvent {
   bool status_read = false;
 };
 
+// What signal_generate and signal_deliver share; the kind says which it was.
 struct SignalEvent {
-  bool delivered = false;  // false: signal_generate (header = sender)
   TaskId target;
   int32_t sig = 0;
   int32_t info_code = 0;
@@ -114,8 +123,63 @@ struct CloneReturnEvent {
   int64_t ret = 0;
 };
 
-using EventBody = std::variant<ForkEvent, ExecEvent, ExitEvent, FreeEvent, WaitEnterEvent,
-                               WaitExitEvent, SignalEvent, CloneReturnEvent>;
+struct SignalGenerateEvent : SignalEvent {};  // the header is the sender
+struct SignalDeliverEvent : SignalEvent {};   // the header is the receiver
+
+// The event kinds: X(name, ABI kind, raw record, decoded body), one row each.
+// Adding a kind here makes every std::visit over EventBody that lacks a
+// handler for it fail to compile (see dispatch()).
+#define PROCLIFE_EVENT_KINDS(X)                                                     \
+  X(fork, PL_EV_FORK, pl_fork_event, ForkEvent)                                     \
+  X(exec, PL_EV_EXEC, pl_exec_event, ExecEvent)                                     \
+  X(exit, PL_EV_EXIT, pl_exit_event, ExitEvent)                                     \
+  X(free, PL_EV_FREE, pl_free_event, FreeEvent)                                     \
+  X(wait_enter, PL_EV_WAIT_ENTER, pl_wait_enter_event, WaitEnterEvent)              \
+  X(wait_exit, PL_EV_WAIT_EXIT, pl_wait_exit_event, WaitExitEvent)                  \
+  X(signal_generate, PL_EV_SIGNAL_GENERATE, pl_signal_event, SignalGenerateEvent)   \
+  X(signal_deliver, PL_EV_SIGNAL_DELIVER, pl_signal_event, SignalDeliverEvent)      \
+  X(clone_return, PL_EV_CLONE_RETURN, pl_clone_return_event, CloneReturnEvent)
+
+namespace detail {
+template <class Ignored, class... Bodies>
+struct VariantOfRest {
+  using type = std::variant<Bodies...>;
+};
+}  // namespace detail
+
+#define PROCLIFE_BODY_TYPE(name, abi, Raw, Body) , Body
+using EventBody = detail::VariantOfRest<void PROCLIFE_EVENT_KINDS(PROCLIFE_BODY_TYPE)>::type;
+#undef PROCLIFE_BODY_TYPE
+
+// A kind's name, as the recording writes it: "fork", "signal_deliver".
+#define PROCLIFE_KIND_NAME(name, abi, Raw, Body) #name,
+inline constexpr std::array<std::string_view, std::variant_size_v<EventBody>> kEventKindNames{
+    PROCLIFE_EVENT_KINDS(PROCLIFE_KIND_NAME)};
+#undef PROCLIFE_KIND_NAME
+
+inline std::string_view event_kind_name(const EventBody& body) { return kEventKindNames[body.index()]; }
+
+// One handler per kind, none for "anything else": a kind without a handler
+// is a compile error here, with this message, rather than an event that is
+// silently ignored.
+template <class... Handlers>
+struct Overload : Handlers... {
+  using Handlers::operator()...;
+};
+
+template <class Handler, class Variant>
+struct HandlesEveryKind;
+template <class Handler, class... Bodies>
+struct HandlesEveryKind<Handler, std::variant<Bodies...>>
+    : std::bool_constant<(std::is_invocable_v<Handler, const Bodies&> && ...)> {};
+
+template <class... Handlers>
+decltype(auto) dispatch(const EventBody& body, Handlers&&... handlers) {
+  Overload<std::decay_t<Handlers>...> overload{std::forward<Handlers>(handlers)...};
+  static_assert(HandlesEveryKind<decltype(overload), EventBody>::value,
+                "every event kind in PROCLIFE_EVENT_KINDS needs a handler");
+  return std::visit(overload, body);
+}
 
 struct Event {
   uint64_t ns = 0;  // kernel CLOCK_MONOTONIC
@@ -124,27 +188,6 @@ struct Event {
   EventBody body;
 };
 
-// Kernel values the model interprets; stable ABI on every kernel.
-namespace kernel {
-inline constexpr int kSigchld = 17;
-inline constexpr uint32_t kPfSignaled = 0x00000400;
-inline constexpr uint32_t kSignalGroupExit = 0x00000004;
-inline constexpr uint64_t kSigIgn = 1;
-inline constexpr uint64_t kSaNocldwait = 0x00000002;
-inline constexpr uint64_t kSaSiginfo = 0x00000004;
-inline constexpr uint64_t kSaRestart = 0x10000000;
-inline constexpr uint32_t kWnohang = 0x00000001;
-inline constexpr uint32_t kWuntraced = 0x00000002;
-inline constexpr uint32_t kWexited = 0x00000004;
-inline constexpr uint32_t kWcontinued = 0x00000008;
-inline constexpr uint32_t kWnowait = 0x01000000;
-inline constexpr uint32_t kWnothread = 0x20000000;
-inline constexpr uint32_t kWall = 0x40000000;
-inline constexpr uint32_t kWclone = 0x80000000;
-inline constexpr int kCldExited = 1, kCldKilled = 2, kCldDumped = 3, kCldTrapped = 4,
-                     kCldStopped = 5, kCldContinued = 6;
-inline constexpr int kPAll = 0, kPPid = 1, kPPgid = 2, kPPidfd = 3;
-}  // namespace kernel
 
 }  // namespace proclife
 

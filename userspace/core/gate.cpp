@@ -7,6 +7,7 @@
 
 #include "escape.hpp"
 #include "format.hpp"
+#include "verdict.hpp"
 
 namespace proclife {
 namespace {
@@ -14,27 +15,12 @@ namespace {
 constexpr GateCondition kAllConditions[] = {GateCondition::leaked, GateCondition::orphan, GateCondition::zombie,
                                             GateCondition::killed, GateCondition::lost};
 
-// When CMD ended: its exit, else the end of the trace.
-uint64_t cmd_end_ns(const Graph& graph) {
-  for (const auto& process : graph.processes())
-    if (graph.observer_pid() && process.parent_pid == graph.observer_pid() && process.exit) return process.exit->ns;
-  return graph.end_ns();
-}
-
-bool is_cmd(const Graph& graph, const Process& process) {
-  return graph.observer_pid() && process.fork_parent_pid == graph.observer_pid() && !process.fork_parent;
-}
-
 bool holds(const Graph& graph, GateCondition condition, const Process& process, uint64_t cmd_end) {
   switch (condition) {
-    case GateCondition::leaked:
-      return !is_cmd(graph, process) && (!process.exit || process.exit->ns > cmd_end);
-    case GateCondition::orphan: return process.orphaned.has_value();
-    // Unreaped by a traced parent: an orphan's fate with init is not the tree's doing.
-    case GateCondition::zombie: return process.end_state() == EndState::zombie && process.parent.has_value();
-    case GateCondition::killed:
-      return !is_cmd(graph, process) && process.exit && process.exit->status.signal &&
-             !(process.exit->killed_by && graph.observer_pid() && process.exit->killed_by->pid == graph.observer_pid());
+    case GateCondition::leaked: return leaked(graph, process, cmd_end);
+    case GateCondition::orphan: return orphan(process);
+    case GateCondition::zombie: return unreaped_by_traced_parent(process);
+    case GateCondition::killed: return killed(graph, process);
     case GateCondition::lost: return false;
   }
   return false;
@@ -95,7 +81,8 @@ std::vector<GateFinding> evaluate_gate(const Graph& graph, const std::vector<Gat
     const auto& procs = graph.processes();
     for (size_t i = 0; i < procs.size(); ++i)
       if (holds(graph, condition, procs[i], cmd_end)) finding.processes.push_back(i);
-    bool found = condition == GateCondition::lost ? graph.lost_events() > 0 : !finding.processes.empty();
+    bool found = condition == GateCondition::lost ? graph.lost_events() + graph.decode_errors() > 0
+                                                  : !finding.processes.empty();
     if (found) findings.push_back(std::move(finding));
   }
   return findings;
@@ -104,7 +91,8 @@ std::vector<GateFinding> evaluate_gate(const Graph& graph, const std::vector<Gat
 void write_gate_findings(const Graph& graph, const std::vector<GateFinding>& findings, std::ostream& out) {
   for (const auto& finding : findings) {
     if (finding.condition == GateCondition::lost) {
-      out << fmt::format("proclife: --fail-on lost: {} events lost\n", graph.lost_events());
+      out << fmt::format("proclife: --fail-on lost: {} events lost, {} records not decoded\n", graph.lost_events(),
+                         graph.decode_errors());
       continue;
     }
     out << fmt::format("proclife: --fail-on {}: {} process{} {}:\n", gate_condition_name(finding.condition),
@@ -112,7 +100,7 @@ void write_gate_findings(const Graph& graph, const std::vector<GateFinding>& fin
                        condition_summary(finding.condition));
     for (size_t index : finding.processes) {
       const Process& process = graph.processes()[index];
-      std::string argv = process.execs.empty() ? "" : " `" + shell_join(process.execs.back().argv) + "`";
+      std::string argv = process.execs.empty() ? "" : " `" + last_argv(process) + "`";
       out << "  " << describe_process(process) << argv << '\n';
     }
   }

@@ -27,7 +27,7 @@ struct GateFinding {
 //   orphan: a process whose parent died before it
 //   zombie: exited and never reaped by its (traced) parent by the end
 //   killed: a process other than CMD died of a signal not sent by proclife
-//   lost:   the kernel dropped events
+//   lost:   the kernel dropped events, or records could not be decoded
 std::vector<GateFinding> evaluate_gate(const Graph& graph, const std::vector<GateCondition>& conditions);
 
 void write_gate_findings(const Graph& graph, const std::vector<GateFinding>& findings, std::ostream& out);

@@ -1,12 +1,11 @@
 #include "model.hpp"
 
 #include <algorithm>
-#include <type_traits>
+#include <stdexcept>
 
 namespace proclife {
 namespace {
 
-constexpr uint64_t kCloneVm = 0x100, kCloneVfork = 0x4000, kCloneParent = 0x8000;
 constexpr uint32_t kObserverSlot = UINT32_MAX;
 
 uint64_t child_slot_key(uint32_t parent_slot, uint32_t pid) { return static_cast<uint64_t>(parent_slot) << 32 | pid; }
@@ -17,6 +16,13 @@ bool is_exit_report(int info_code) {
 
 uint64_t signal_slot(uint32_t tgid, int sig) { return static_cast<uint64_t>(tgid) << 8 | (sig & 0xff); }
 
+// What a process's next exec or exit may not precede: its fork, its last exec.
+uint64_t last_event_ns(const Process& process) {
+  uint64_t ns = process.fork_ns.value_or(0);
+  if (!process.execs.empty()) ns = std::max(ns, process.execs.back().ns);
+  return ns;
+}
+
 }  // namespace
 
 EndState Process::end_state() const {
@@ -24,16 +30,27 @@ EndState Process::end_state() const {
   return exit ? EndState::zombie : EndState::running;
 }
 
-std::optional<uint64_t> Process::zombie_ns() const {
-  if (!exit || !reap) return std::nullopt;
+std::optional<uint64_t> Process::zombie_since_ns() const {
+  if (!exit) return std::nullopt;
   // sched_process_exit fires as do_exit() begins; the task is a zombie only
   // once exit_notify() has run, which is when SIGCHLD is generated. Tearing
   // down a large address space in between can take milliseconds.
-  uint64_t since = sigchld && sigchld->generated_ns <= reap->ns ? sigchld->generated_ns : exit->ns;
-  return reap->ns > since ? reap->ns - since : 0;
+  bool sigchld_first = sigchld && sigchld->generated_ns >= exit->ns && (!reap || sigchld->generated_ns <= reap->ns);
+  return sigchld_first ? sigchld->generated_ns : exit->ns;
+}
+
+std::optional<uint64_t> Process::zombie_ns() const {
+  auto since = zombie_since_ns();
+  if (!since || !reap || reap->ns < *since) return std::nullopt;
+  return reap->ns - *since;
 }
 
 Graph::Graph(GraphOptions options) : options_(std::move(options)) {}
+
+void Graph::set_options(GraphOptions options) {
+  if (!procs_.empty() || decode_errors_) throw std::logic_error("Graph::set_options after the first event");
+  options_ = std::move(options);
+}
 
 const Process* Graph::find(ProcKey key) const {
   auto index = index_of(key);
@@ -70,6 +87,7 @@ void Graph::seed_pre_existing(uint32_t pid, uint32_t parent_pid, std::string com
     at(index).fork_parent = at(parent->second).key;
     at(index).parent = at(index).fork_parent;
     link_child(index);
+    note_parent_refs(index);
   }
   seeded_.emplace(pid, index);
 }
@@ -83,11 +101,36 @@ std::optional<size_t> Graph::adopt_seeded(ProcKey key) {
   by_key_.erase(placeholder);
   by_key_.emplace(key, index);
   at(index).key = key;
-  for (auto& process : procs_) {
-    if (process.fork_parent == placeholder) process.fork_parent = key;
-    if (process.parent == placeholder) process.parent = key;
+  if (auto refs = placeholder_refs_.find(key.pid); refs != placeholder_refs_.end()) {
+    for (size_t referrer : refs->second) {
+      Process& process = at(referrer);
+      if (process.fork_parent == placeholder) process.fork_parent = key;
+      if (process.parent == placeholder) process.parent = key;
+    }
+    placeholder_refs_.erase(refs);
   }
   return index;
+}
+
+void Graph::note_parent_refs(size_t index) {
+  const Process& process = at(index);
+  for (const auto& named : {process.fork_parent, process.parent}) {
+    if (!named || named->start_ns != 0) continue;
+    auto seeded = seeded_.find(named->pid);
+    if (seeded != seeded_.end() && at(seeded->second).key == *named) placeholder_refs_[named->pid].push_back(index);
+  }
+}
+
+void Graph::note(InconsistencyNote note) {
+  inconsistency_counts_[static_cast<size_t>(note.kind)]++;
+  if (inconsistency_) inconsistency_(note);
+}
+
+uint64_t Graph::not_before(uint64_t ns, uint64_t bound, Inconsistency kind, const Process& process,
+                           const char* event) {
+  if (ns >= bound) return ns;
+  note({kind, process.key, event, ns, bound});
+  return bound;
 }
 
 size_t Graph::ensure(ProcKey key) {
@@ -102,22 +145,15 @@ size_t Graph::ensure(ProcKey key) {
 }
 
 void Graph::apply(const Event& event) {
-  std::visit(
-      [&](const auto& body) {
-        using Body = std::decay_t<decltype(body)>;
-        if constexpr (std::is_same_v<Body, ForkEvent>) on_fork(event, body);
-        else if constexpr (std::is_same_v<Body, CloneReturnEvent>) on_clone_return(event, body);
-        else if constexpr (std::is_same_v<Body, ExecEvent>) on_exec(event, body);
-        else if constexpr (std::is_same_v<Body, ExitEvent>) on_exit(event, body);
-        else if constexpr (std::is_same_v<Body, FreeEvent>) on_free(event, body);
-        else if constexpr (std::is_same_v<Body, WaitEnterEvent>) on_wait_enter(event, body);
-        else if constexpr (std::is_same_v<Body, WaitExitEvent>) on_wait_exit(event, body);
-        else if constexpr (std::is_same_v<Body, SignalEvent>) {
-          if (body.delivered) on_signal_deliver(event, body);
-          else on_signal_generate(event, body);
-        }
-      },
-      event.body);
+  dispatch(
+      event.body, [&](const ForkEvent& fork) { on_fork(event, fork); },
+      [&](const ExecEvent& exec) { on_exec(event, exec); }, [&](const ExitEvent& exit) { on_exit(event, exit); },
+      [&](const FreeEvent& free) { on_free(event, free); },
+      [&](const WaitEnterEvent& wait) { on_wait_enter(event, wait); },
+      [&](const WaitExitEvent& wait) { on_wait_exit(event, wait); },
+      [&](const SignalGenerateEvent& sig) { on_signal_generate(event, sig); },
+      [&](const SignalDeliverEvent& sig) { on_signal_deliver(event, sig); },
+      [&](const CloneReturnEvent& ret) { on_clone_return(event, ret); });
 }
 
 void Graph::on_fork(const Event& e, const ForkEvent& fork) {
@@ -127,7 +163,12 @@ void Graph::on_fork(const Event& e, const ForkEvent& fork) {
     return;
   }
   ProcKey key = fork.child.process();
-  if (by_key_.count(key)) return;
+  if (auto known = index_of(key)) {
+    // Its own events came first: it stays as they made it, pre-existing.
+    if (at(*known).pre_existing && !seeded_.count(key.pid))
+      note({Inconsistency::fork_after_own_events, key, "fork", e.ns, 0});
+    return;
+  }
   if (auto seeded = adopt_seeded(key)) {
     // attach: found in /proc by the second scan, forked after the first.
     at(*seeded).pre_existing = false;
@@ -150,8 +191,12 @@ void Graph::on_fork(const Event& e, const ForkEvent& fork) {
   procs_.push_back(std::move(child));
   by_key_.emplace(key, index);
   link_child(index);
+  // The clone facts before the observer hears of it: CLONE_PARENT changes
+  // its parent.
   if (fork.clone_syscall)
     apply_clone(index, at(parent).key, *fork.clone_syscall, fork.clone_flags, fork.clone_flags_known);
+  note_parent_refs(index);
+  if (observer_) observer_->on_fork(*this, at(index));
 }
 
 // Recordings made by older probes: the clone facts came when the call returned.
@@ -159,28 +204,31 @@ void Graph::on_clone_return(const Event& e, const CloneReturnEvent& ret) {
   if (ret.child.tid != ret.child.tgid) return;  // a thread
   auto child = index_of(ret.child.process());
   if (!child) return;
-  apply_clone(*child, e.task.process(), ret.syscall, ret.flags, ret.flags_known);
+  if (apply_clone(*child, e.task.process(), ret.syscall, ret.flags, ret.flags_known)) note_parent_refs(*child);
 }
 
-void Graph::apply_clone(size_t child, ProcKey creator_key, CloneSyscall syscall, uint64_t flags, bool flags_known) {
+bool Graph::apply_clone(size_t child, ProcKey creator_key, CloneSyscall syscall, uint64_t flags, bool flags_known) {
   Process& process = at(child);
   process.clone.syscall = syscall;
-  if (!flags_known) return;
+  if (!flags_known) return false;
   process.clone.flags = flags;
   // CLONE_PARENT (runc's nsexec, for one): the child's parent is its
   // creator's parent, who gets its SIGCHLD and must reap it.
   auto creator = index_of(creator_key);
-  if (!(flags & kCloneParent) || !creator || process.reap) return;
+  if (!(flags & kernel::kCloneParent) || !creator || process.reap) return false;
   unlink_child(child);
   process.parent = at(*creator).parent;
   process.parent_pid = at(*creator).parent_pid;
   link_child(child);
+  return true;  // the caller notes the new parent's references
 }
 
 void Graph::on_exec(const Event& e, const ExecEvent& exec) {
   Process& process = at(ensure(e.task.process()));
-  process.execs.push_back({e.ns, exec.old_tid, exec.filename, exec.argv, exec.argv_truncated});
+  uint64_t ns = not_before(e.ns, last_event_ns(process), Inconsistency::event_before_fork, process, "exec");
+  process.execs.push_back({ns, exec.old_tid, exec.filename, exec.argv, exec.argv_truncated});
   process.comm = exec.comm;
+  if (observer_) observer_->on_exec(*this, process);
 }
 
 void Graph::on_exit(const Event& e, const ExitEvent& exit) {
@@ -211,7 +259,8 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
   uint32_t raw = (exit.signal_flags & kernel::kSignalGroupExit) ? exit.group_exit_code
                  : e.task.tid == e.task.tgid                    ? exit.exit_code
                                                                 : process.leader_exit_code.value_or(exit.exit_code);
-  ExitRecord record{e.ns, raw, decode_exit_status(raw), e.task.tid, process.exit_group_tid, std::nullopt};
+  uint64_t ns = not_before(e.ns, last_event_ns(process), Inconsistency::event_before_fork, process, "exit");
+  ExitRecord record{ns, raw, decode_exit_status(raw), e.task.tid, process.exit_group_tid, std::nullopt};
   if (record.status.signal) {
     auto sender = last_signal_.find(signal_slot(e.task.tgid, *record.status.signal));
     if (sender != last_signal_.end()) record.killed_by = sender->second;
@@ -219,9 +268,10 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
   // Its pid may be reused: nothing of what it received may outlive it.
   for (int sig = 1; sig <= 64; ++sig) last_signal_.erase(signal_slot(e.task.tgid, sig));
   pending_sigchld_.erase(e.task.tgid);
+  record.cgroup_id = exit.cgroup_id;
   process.exit = std::move(record);
   process.exit_signal = exit.exit_signal;
-  process.parent_sigchld_handler = exit.parent_sigchld_handler;
+  process.parent_sigchld = sigchld_disposition(exit.parent_sigchld_handler);
   if (process.ns_level == 0 && exit.ns_level > 0) {
     // Learnt only now (it existed before the trace): its parent's wait will
     // report this pid.
@@ -231,13 +281,14 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
   }
 
   // do_notify_parent(): no zombie when the parent ignores SIGCHLD or set SA_NOCLDWAIT.
+  if (observer_) observer_->on_exit(*this, process);
   bool autoreap = !exit.ptraced && exit.exit_signal == kernel::kSigchld &&
                   (exit.parent_sigchld_handler == kernel::kSigIgn ||
                    (exit.parent_sigchld_flags & kernel::kSaNocldwait));
   if (autoreap) {
     ReapRecord reap;
     reap.via = ReapVia::autoreap;
-    reap.ns = e.ns;
+    reap.ns = ns;
     reap.parent_ignores_sigchld = exit.parent_sigchld_handler == kernel::kSigIgn;
     reap.reaper = index_of(exit.parent.process()) ? std::optional(exit.parent.process()) : std::nullopt;
     reap.reaper_pid = exit.parent.tgid;
@@ -262,6 +313,8 @@ void Graph::reparent_children(size_t index, const Event& e, const ExitEvent& exi
     orphan.parent = adopter ? std::optional(new_parent) : std::nullopt;
     orphan.parent_pid = new_parent.pid;
     link_child(child);
+    note_parent_refs(child);
+    if (observer_) observer_->on_orphan(*this, orphan);
   }
 }
 
@@ -304,12 +357,16 @@ std::optional<size_t> Graph::match_child(std::optional<size_t> parent, uint32_t 
 void Graph::record_reap(size_t child, ReapRecord reap) {
   Process& process = at(child);
   if (process.reap) return;
+  if (process.exit) reap.ns = not_before(reap.ns, process.exit->ns, Inconsistency::reap_before_exit, process, "reap");
+  else if (reap.via != ReapVia::released) note({Inconsistency::reap_before_exit, process.key, "reap", reap.ns, 0});
   unlink_child(child);
   process.reap = std::move(reap);
+  if (observer_) observer_->on_reap(*this, process);
 }
 
 void Graph::on_free(const Event& e, const FreeEvent& free) {
   auto index = index_of(e.task.process());
+  if (!index) index = adopt_seeded(e.task.process());  // a zombie found in /proc
   if (!index) return;
   Process& process = at(*index);
   process.freed = true;
@@ -325,6 +382,7 @@ void Graph::on_free(const Event& e, const FreeEvent& free) {
     process.parent = process.orphaned->old_parent;
     process.parent_pid = process.orphaned->old_parent.pid;
     process.orphaned.reset();
+    note_parent_refs(*index);
   }
   ReapRecord reap;
   reap.via = ReapVia::released;
@@ -338,6 +396,9 @@ void Graph::on_free(const Event& e, const FreeEvent& free) {
 void Graph::on_wait_enter(const Event& e, const WaitEnterEvent& wait) {
   if (options_.observer_pid && e.task.tgid == options_.observer_pid) return;
   Process& process = at(ensure(e.task.process()));
+  // A thread is in one wait at a time: without the syscall hook no return
+  // closes the last one.
+  std::erase_if(process.open_waits, [&](const OpenWait& open) { return open.tid == e.task.tid; });
   process.open_waits.push_back({e.ns, e.task.tid, wait.target_pid});
 }
 
@@ -347,6 +408,10 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
   if (!by_observer) waiter = ensure(e.task.process());
   bool wnohang = wait.options & kernel::kWnohang;
   uint64_t enter_ns = wait.enter_ns ? wait.enter_ns : e.ns;
+  if (enter_ns > e.ns) {
+    note({Inconsistency::wait_return_before_entry, e.task.process(), "wait", e.ns, enter_ns});
+    enter_ns = e.ns;  // as if it returned at once
+  }
 
   WaitCall call{enter_ns, e.ns, e.task.tid, wait.syscall, wait.which, wait.id, wait.options, wait.ret,
                 classify_wait_report(wait), std::nullopt};
@@ -372,7 +437,7 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
   process.waits.calls++;
   bool found_nothing = wait.syscall == WaitSyscall::wait4 ? wait.ret == 0 : wait.ret == 0 && wait.info_pid == 0;
   if (wnohang && found_nothing) process.waits.wnohang_polls++;
-  if (!wnohang) process.waits.blocked_ns += e.ns - enter_ns;
+  if (!wnohang && e.ns >= enter_ns) process.waits.blocked_ns += e.ns - enter_ns;
   if (process.wait_calls.size() < kMaxWaitCalls) process.wait_calls.push_back(call);
 }
 
@@ -397,13 +462,13 @@ void Graph::on_signal_generate(const Event& e, const SignalEvent& sig) {
   if (!child) return;
   Process& process = at(*child);
   if (!is_exit_report(sig.info_code)) {
-    process.stop_signals.push_back({e.ns, sig.info_code, sig.result});
+    process.stop_signals.push_back({e.ns, sig.info_code, sigchld_result(sig.result)});
     return;
   }
   if (process.sigchld) return;
-  process.sigchld = SigchldRecord{e.ns, sig.result, sig.info_code, std::nullopt, 0, 0};
-  constexpr int kDelivered = 0, kAlreadyPending = 2;
-  if (sig.result == kDelivered || sig.result == kAlreadyPending)
+  SigchldResult result = sigchld_result(sig.result);
+  process.sigchld = SigchldRecord{e.ns, result, sig.info_code, std::nullopt, {}, 0};
+  if (result == SigchldResult::delivered || result == SigchldResult::pending)
     pending_sigchld_[sig.target.tgid].push_back(*child);
 }
 
@@ -416,10 +481,72 @@ void Graph::on_signal_deliver(const Event& e, const SignalEvent& sig) {
     auto& record = at(child).sigchld;
     if (!record || record->delivered_ns) continue;
     record->delivered_ns = e.ns;
-    record->handler = sig.handler;
+    record->disposition = sigchld_disposition(sig.handler);
     record->sa_flags = sig.sa_flags;
   }
   pending_sigchld_.erase(pending);
+}
+
+size_t Graph::compact(const std::function<bool(const Process&)>& drop) {
+  constexpr size_t kGone = SIZE_MAX;
+  std::vector<size_t> remap(procs_.size(), kGone);
+  std::deque<Process> kept;
+  for (size_t i = 0; i < procs_.size(); ++i) {
+    if (drop(procs_[i])) continue;
+    remap[i] = kept.size();
+    kept.push_back(std::move(procs_[i]));
+  }
+  size_t removed = procs_.size() - kept.size();
+  procs_.swap(kept);
+  kept.clear();
+  if (!removed) return 0;
+
+  // Fresh containers: their bucket arrays shrink with the graph.
+  std::unordered_map<ProcKey, size_t> by_key;
+  by_key.reserve(procs_.size());
+  for (size_t i = 0; i < procs_.size(); ++i) {
+    by_key.emplace(procs_[i].key, i);
+    auto& children = procs_[i].children;
+    std::erase_if(children, [&](size_t child) { return remap[child] == kGone; });
+    for (size_t& child : children) child = remap[child];
+  }
+  by_key_.swap(by_key);
+
+  std::unordered_map<uint32_t, std::vector<size_t>> pending;
+  for (auto& [tgid, children] : pending_sigchld_) {
+    std::vector<size_t> moved;
+    for (size_t child : children)
+      if (remap[child] != kGone) moved.push_back(remap[child]);
+    if (!moved.empty()) pending.emplace(tgid, std::move(moved));
+  }
+  pending_sigchld_.swap(pending);
+
+  std::unordered_map<uint64_t, size_t> unreaped;
+  for (auto [slot_pid, child] : unreaped_children_) {
+    auto slot = static_cast<uint32_t>(slot_pid >> 32);
+    if (remap[child] == kGone) continue;
+    if (slot != kObserverSlot) {
+      if (remap[slot] == kGone) continue;
+      slot = static_cast<uint32_t>(remap[slot]);
+    }
+    unreaped.emplace(child_slot_key(slot, static_cast<uint32_t>(slot_pid)), remap[child]);
+  }
+  unreaped_children_.swap(unreaped);
+
+  std::unordered_map<uint32_t, size_t> seeded;
+  for (auto [pid, index] : seeded_)
+    if (remap[index] != kGone) seeded.emplace(pid, remap[index]);
+  seeded_.swap(seeded);
+
+  std::unordered_map<uint32_t, std::vector<size_t>> refs;
+  for (auto& [pid, referrers] : placeholder_refs_) {
+    std::vector<size_t> moved;
+    for (size_t index : referrers)
+      if (remap[index] != kGone) moved.push_back(remap[index]);
+    if (!moved.empty()) refs.emplace(pid, std::move(moved));
+  }
+  placeholder_refs_.swap(refs);
+  return removed;
 }
 
 const char* clone_kind_name(const Process& process) {
@@ -430,39 +557,10 @@ const char* clone_kind_name(const Process& process) {
     case CloneSyscall::vfork: return "vfork";
     case CloneSyscall::clone:
     case CloneSyscall::clone3:
-      if ((clone.flags & (kCloneVm | kCloneVfork)) == (kCloneVm | kCloneVfork)) return "spawn";
-      if (clone.flags & kCloneVfork) return "vfork";
-      return (clone.flags & kCloneVm) ? "clone" : "fork";
-  }
-  return "unknown";
-}
-
-const char* end_state_name(EndState state) {
-  switch (state) {
-    case EndState::reaped: return "reaped";
-    case EndState::zombie: return "zombie";
-    case EndState::running: return "running";
-  }
-  return "running";
-}
-
-const char* reap_via_name(ReapVia via) {
-  switch (via) {
-    case ReapVia::wait4: return "wait4";
-    case ReapVia::waitid: return "waitid";
-    case ReapVia::autoreap: return "autoreap";
-    case ReapVia::released: return "released";
-  }
-  return "released";
-}
-
-const char* sigchld_result_name(int result) {
-  switch (result) {
-    case 0: return "delivered";
-    case 1: return "ignored";
-    case 2: return "pending";
-    case 3: return "overflow";
-    case 4: return "lose_info";
+      constexpr uint64_t kSpawn = kernel::kCloneVm | kernel::kCloneVfork;
+      if ((clone.flags & kSpawn) == kSpawn) return "spawn";
+      if (clone.flags & kernel::kCloneVfork) return "vfork";
+      return (clone.flags & kernel::kCloneVm) ? "clone" : "fork";
   }
   return "unknown";
 }

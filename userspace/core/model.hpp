@@ -4,18 +4,32 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "decode.hpp"
 #include "events.hpp"
+#include "kernel.hpp"
 
 namespace proclife {
 
 enum class EndState { reaped, zombie, running };
+inline constexpr std::array<Named<EndState>, 3> kEndStateNames{{
+    {EndState::reaped, "reaped"},
+    {EndState::zombie, "zombie"},
+    {EndState::running, "running"},
+}};
 enum class ReapVia { wait4, waitid, autoreap, released };
+inline constexpr std::array<Named<ReapVia>, 4> kReapViaNames{{
+    {ReapVia::wait4, "wait4"},
+    {ReapVia::waitid, "waitid"},
+    {ReapVia::autoreap, "autoreap"},
+    {ReapVia::released, "released"},
+}};
+inline std::string_view end_state_name(EndState state) { return name_of(kEndStateNames, state); }
+inline std::string_view reap_via_name(ReapVia via) { return name_of(kReapViaNames, via); }
 
 struct CloneInfo {
   std::optional<CloneSyscall> syscall;  // unknown until the syscall returns
@@ -30,6 +44,10 @@ struct ExecRecord {
   std::vector<std::string> argv;
   bool argv_truncated = false;
 };
+
+// The probe captures PL_FILENAME_LEN bytes, the NUL included: a filename
+// that fills them may have been cut.
+inline bool filename_truncated(const ExecRecord& exec) { return exec.filename.size() >= PL_FILENAME_LEN - 1; }
 
 struct SignalSender {
   uint32_t pid = 0;
@@ -48,14 +66,15 @@ struct ExitRecord {
   uint32_t last_tid = 0;                 // the thread whose exit ended the process
   std::optional<uint32_t> exit_group_tid;  // the thread that called exit_group
   std::optional<SignalSender> killed_by;   // who sent the fatal signal
+  uint64_t cgroup_id = 0;                  // cgroup2 id at exit; 0 unknown
 };
 
 struct SigchldRecord {
   uint64_t generated_ns = 0;
-  int result = 0;  // TRACE_SIGNAL_*: 0 delivered, 1 ignored, 2 pending, 3 overflow, 4 lose_info
+  SigchldResult result = SigchldResult::delivered;
   int info_code = 0;
   std::optional<uint64_t> delivered_ns;
-  uint64_t handler = 0;
+  SigchldDisposition disposition = SigchldDisposition::default_action;  // once delivered
   uint64_t sa_flags = 0;
 };
 
@@ -105,7 +124,7 @@ struct OpenWait {  // a wait call entered and not yet returned
 struct ChildSignal {  // SIGCHLD for a stop or continue
   uint64_t ns = 0;
   int info_code = 0;
-  int result = 0;
+  SigchldResult result = SigchldResult::delivered;
 };
 
 struct Process {
@@ -125,7 +144,7 @@ struct Process {
   uint32_t threads = 1;  // ever, the leader included
   std::optional<ExitRecord> exit;
   std::optional<SigchldRecord> sigchld;
-  uint64_t parent_sigchld_handler = 0;  // the parent's SIGCHLD disposition when this exited
+  SigchldDisposition parent_sigchld = SigchldDisposition::default_action;  // when this exited
   std::vector<ChildSignal> stop_signals;
   std::optional<ReapRecord> reap;
   std::optional<OrphanRecord> orphaned;
@@ -139,8 +158,31 @@ struct Process {
   std::optional<uint32_t> exit_group_tid;
 
   EndState end_state() const;
-  // From exit_notify() (SIGCHLD generated; else the exit) to the reap.
+  // When it became a zombie: exit_notify() (SIGCHLD generated, when that
+  // came before the reap; else the exit). Absent while its exit is not seen.
+  std::optional<uint64_t> zombie_since_ns() const;
+  // From zombie_since_ns() to the reap. Absent without both, or when the
+  // reap is stamped before the exit (the events disagree).
   std::optional<uint64_t> zombie_ns() const;
+};
+
+// What no kernel sends, yet a damaged or edited recording can hold: events of
+// one process in an impossible order. The graph repairs each so that no
+// duration it holds or a report derives is negative or wraps, and says so.
+enum class Inconsistency {
+  event_before_fork,         // an exec or exit stamped before the process's fork (or an earlier exec)
+  fork_after_own_events,     // a fork of a process whose events came first: it stays "pre-existing"
+  reap_before_exit,          // a reap stamped before the exit, or with no exit yet
+  wait_return_before_entry,  // a wait call that returns before it was entered
+};
+inline constexpr size_t kInconsistencyKinds = 4;
+
+struct InconsistencyNote {
+  Inconsistency kind;
+  ProcKey process;
+  const char* event = "";    // "exec", "exit", "reap", "wait" …
+  uint64_t ns = 0;           // as the event says
+  uint64_t bound_ns = 0;     // what it may not precede (0: unknown); the model uses this instead
 };
 
 struct GraphOptions {
@@ -148,6 +190,26 @@ struct GraphOptions {
   uint32_t observer_pid = 0;      // proclife itself: the parent of a `run` root
   uint32_t root_pid = 0;          // the `run` root, whose fork proclife made untraced
   std::string observer_comm = "proclife";
+  // Where wait results came from ("fexit", "sys_exit", "none"); empty when
+  // unknown (recordings made before it was recorded).
+  std::string reap_source;
+};
+
+class Graph;
+
+// Told of each change as the Graph applies it, so a long-running consumer
+// (the monitor) keeps counts and findings without rescanning. Called from
+// inside Graph::apply(): an observer must not modify the graph.
+class GraphObserver {
+ public:
+  virtual ~GraphObserver() = default;
+  virtual void on_fork(const Graph&, const Process& /*child*/) {}  // a new process, not a thread
+  virtual void on_exec(const Graph&, const Process&) {}
+  // The process ended (exit is set); an autoreaped one gets on_reap right after.
+  virtual void on_exit(const Graph&, const Process&) {}
+  virtual void on_reap(const Graph&, const Process&) {}  // reap is set
+  // Adopted by init or a subreaper (orphaned is set) when its parent died.
+  virtual void on_orphan(const Graph&, const Process&) {}
 };
 
 class Graph {
@@ -155,6 +217,9 @@ class Graph {
   static constexpr size_t kMaxWaitCalls = 4096;
 
   explicit Graph(GraphOptions options = {});
+  // Who the trace observes, learnt once the run root is forked: only before
+  // the first event (throws std::logic_error after).
+  void set_options(GraphOptions options);
 
   void apply(const Event& event);
   // Marks a process known to exist before tracing began (attach, the run root).
@@ -164,6 +229,24 @@ class Graph {
   void seed_pre_existing(uint32_t pid, uint32_t parent_pid, std::string comm);
   void finish(uint64_t end_ns) { end_ns_ = end_ns; }
   void set_lost_events(uint64_t lost) { lost_events_ = lost; }
+  // Records the probe wrote that were too short or of an unknown kind.
+  void add_decode_errors(uint64_t errors) { decode_errors_ += errors; }
+  // Called at each inconsistency as the event that shows it is applied
+  // (replay names the line); counted either way.
+  void on_inconsistency(std::function<void(const InconsistencyNote&)> handler) { inconsistency_ = std::move(handler); }
+  uint64_t inconsistencies(Inconsistency kind) const { return inconsistency_counts_[static_cast<size_t>(kind)]; }
+
+  // Not owned; nullptr (the default) for none.
+  void set_observer(GraphObserver* observer) { observer_ = observer; }
+
+  // Removes every process `drop` selects (asked in processes() order) and
+  // renumbers every index the graph keeps; returns how many went. Meant for
+  // finished (reaped) processes: a survivor keeps the keys of removed ones
+  // (parent, orphaned) as plain values, but a wait by a removed parent can no
+  // longer match it: a survivor whose parent is removed is reaped by its free
+  // (ReapVia::released). Events naming a removed process later make a new,
+  // pre-existing entry for it.
+  size_t compact(const std::function<bool(const Process&)>& drop);
 
   // A deque: growing never copies the processes already recorded.
   const std::deque<Process>& processes() const { return procs_; }
@@ -172,18 +255,23 @@ class Graph {
   uint64_t origin_ns() const { return options_.origin_ns; }
   uint64_t end_ns() const { return end_ns_; }
   uint64_t lost_events() const { return lost_events_; }
+  uint64_t decode_errors() const { return decode_errors_; }
   uint32_t observer_pid() const { return options_.observer_pid; }
+  const std::string& reap_source() const { return options_.reap_source; }
   // Time relative to the trace start, for reports.
   int64_t rel(uint64_t ns) const { return static_cast<int64_t>(ns - options_.origin_ns); }
 
  private:
   size_t ensure(ProcKey key);
   std::optional<size_t> adopt_seeded(ProcKey key);
+  // After setting a process's fork_parent or parent: index who names a placeholder.
+  void note_parent_refs(size_t index);
   Process& at(size_t index) { return procs_[index]; }
 
   void on_fork(const Event& e, const ForkEvent& fork);
   void on_clone_return(const Event& e, const CloneReturnEvent& ret);
-  void apply_clone(size_t child, ProcKey creator, CloneSyscall syscall, uint64_t flags, bool flags_known);
+  // true when CLONE_PARENT moved the child to its creator's parent.
+  bool apply_clone(size_t child, ProcKey creator, CloneSyscall syscall, uint64_t flags, bool flags_known);
   void on_exec(const Event& e, const ExecEvent& exec);
   void on_exit(const Event& e, const ExitEvent& exit);
   void on_free(const Event& e, const FreeEvent& free);
@@ -204,21 +292,29 @@ class Graph {
   std::optional<size_t> sigchld_sender(const Event& e, const SignalEvent& sig);
 
   GraphOptions options_;
+  GraphObserver* observer_ = nullptr;
   std::deque<Process> procs_;
   std::unordered_map<ProcKey, size_t> by_key_;
   std::unordered_map<uint32_t, std::vector<size_t>> pending_sigchld_;  // by receiving tgid
   std::unordered_map<uint64_t, SignalSender> last_signal_;  // (tgid << 8 | sig) -> sender
   std::unordered_map<uint64_t, size_t> unreaped_children_;  // (parent slot << 32 | pid) -> index
   std::unordered_map<uint32_t, size_t> seeded_;  // pid -> index, start time still unknown
+  // pid of a seeded process -> who may name it by its placeholder key {pid, 0}
+  // as fork parent or parent: adopting its real key renames only those.
+  std::unordered_map<uint32_t, std::vector<size_t>> placeholder_refs_;
+  void note(InconsistencyNote note);
+  // `ns` no earlier than `bound` (0: none); noted when it was.
+  uint64_t not_before(uint64_t ns, uint64_t bound, Inconsistency kind, const Process& process, const char* event);
+
+  std::function<void(const InconsistencyNote&)> inconsistency_;
+  std::array<uint64_t, kInconsistencyKinds> inconsistency_counts_{};
   uint64_t end_ns_ = 0;
   uint64_t lost_events_ = 0;
+  uint64_t decode_errors_ = 0;
 };
 
 // "fork", "vfork", "spawn" (CLONE_VM|CLONE_VFORK, as posix_spawn does),
 // "clone", or "unknown" when the creating syscall was not seen.
 const char* clone_kind_name(const Process& process);
-const char* end_state_name(EndState state);
-const char* reap_via_name(ReapVia via);
-const char* sigchld_result_name(int result);
 
 }  // namespace proclife

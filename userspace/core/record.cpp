@@ -13,6 +13,8 @@
 #include <type_traits>
 
 #include "escape.hpp"
+#include "format.hpp"
+#include "json_writer.hpp"
 
 namespace proclife {
 namespace {
@@ -85,8 +87,11 @@ void fields(auto& v, Is<WaitExitEvent> auto& e) {
   v("status_read", e.status_read);
 }
 
-// `delivered` is not a field: it is the kind (signal_generate, signal_deliver).
-void fields(auto& v, Is<SignalEvent> auto& e) {
+// signal_generate and signal_deliver: the kind tells them apart.
+template <class T>
+concept IsSignal = std::derived_from<std::remove_const_t<T>, SignalEvent>;
+
+void fields(auto& v, IsSignal auto& e) {
   v("target", e.target);
   v("sig", e.sig);
   v("info_code", e.info_code);
@@ -124,6 +129,7 @@ void fields(auto& v, Is<RecordHeader> auto& h) {
   v("root_pid", h.root_pid);
   v("command", h.command);
   v("pre_existing", h.pre_existing);
+  v.optional("reap_source", h.reap_source);
 }
 
 void fields(auto& v, Is<PreExistingProcess> auto& p) {
@@ -135,146 +141,69 @@ void fields(auto& v, Is<PreExistingProcess> auto& p) {
 void fields(auto& v, Is<RecordTrailer> auto& t) {
   v("lost_events", t.lost_events);
   v("end_ns", t.end_ns);
+  v.optional("decode_errors", t.decode_errors);
 }
 
-std::string_view kind_name(const ForkEvent&) { return "fork"; }
-std::string_view kind_name(const ExecEvent&) { return "exec"; }
-std::string_view kind_name(const ExitEvent&) { return "exit"; }
-std::string_view kind_name(const FreeEvent&) { return "free"; }
-std::string_view kind_name(const WaitEnterEvent&) { return "wait_enter"; }
-std::string_view kind_name(const WaitExitEvent&) { return "wait_exit"; }
-std::string_view kind_name(const SignalEvent& e) { return e.delivered ? "signal_deliver" : "signal_generate"; }
-std::string_view kind_name(const CloneReturnEvent&) { return "clone_return"; }
+// ---- Writing: straight into a line buffer, through the one JSON writer ----
 
-constexpr std::array<std::pair<std::string_view, WaitSyscall>, 2> kWaitSyscalls{{
-    {"wait4", WaitSyscall::wait4},
-    {"waitid", WaitSyscall::waitid},
-}};
-constexpr std::array<std::pair<std::string_view, CloneSyscall>, 4> kCloneSyscalls{{
-    {"clone", CloneSyscall::clone},
-    {"clone3", CloneSyscall::clone3},
-    {"fork", CloneSyscall::fork},
-    {"vfork", CloneSyscall::vfork},
-}};
-
-template <class Enum, size_t N>
-std::string_view enum_name(const std::array<std::pair<std::string_view, Enum>, N>& names, Enum value) {
-  for (const auto& [name, v] : names)
-    if (v == value) return name;
-  return names.front().first;  // not reached: every enumerator is listed
-}
-
-// ---- Writing: straight into a line buffer ----
-
-constexpr char kHexDigits[] = "0123456789abcdef";
-
-void append_string(std::string& out, std::string_view text) {
-  if (!is_valid_utf8(text)) {
-    out += R"({"hex":")";
-    for (char c : text) {
-      auto byte = static_cast<uint8_t>(c);
-      out += kHexDigits[byte >> 4];
-      out += kHexDigits[byte & 0xF];
-    }
-    out += "\"}";
-    return;
-  }
-  out += '"';
-  size_t run = 0;  // start of the bytes that need no escape
-  for (size_t i = 0; i < text.size(); ++i) {
-    auto byte = static_cast<uint8_t>(text[i]);
-    if (byte >= 0x20 && byte != '"' && byte != '\\') continue;
-    out.append(text.substr(run, i - run));
-    run = i + 1;
-    switch (byte) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        out += "\\u00";
-        out += kHexDigits[byte >> 4];
-        out += kHexDigits[byte & 0xF];
-    }
-  }
-  out.append(text.substr(run));
-  out += '"';
-}
-
-// Appends `,"key":value` for each field it is given.
+// Writes `"key":value` for each field it is given, into one compact line.
+// Strings that are not UTF-8 become {"hex":...}: the recording loses no byte.
 class LineWriter {
  public:
-  explicit LineWriter(std::string& out) : out_(out) {}
+  explicit LineWriter(std::string& out) : json_(out, JsonLayout::compact, InvalidUtf8::hex_object), out_(out) {}
 
   void begin(std::string_view type) {
-    out_ += R"({"type":")";
-    out_ += type;
-    out_ += '"';
+    json_.begin_object();
+    json_.key("type").value(type);
   }
-  void end() { out_ += "}\n"; }
+  void end() {
+    json_.end_object();
+    out_ += '\n';
+  }
 
-  template <class T>
-  void operator()(std::string_view key, const T& value) {
-    out_ += ",\"";
-    out_ += key;
-    out_ += "\":";
-    write(value);
-  }
-  // A field added after the format's first version: written when it has a
-  // value, and a reader of older recordings does without it.
   template <class T>
   void optional(std::string_view key, const T& value) {
     (*this)(key, value);
   }
+
+  template <class T>
+  void operator()(std::string_view key, const T& value) {
+    json_.key(key);
+    write(value);
+  }
+  // A field added after the format's first version: written when it has a
+  // value, and a reader of older recordings does without it.
   template <class T>
   void optional(std::string_view key, const std::optional<T>& value) {
     if (value) (*this)(key, *value);
   }
 
  private:
-  void write(bool value) { out_ += value ? "true" : "false"; }
+  void write(bool value) { json_.value(value); }
   template <std::integral T>
   void write(T value) {
-    char digits[24];
-    auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-    out_.append(digits, end);
+    if constexpr (std::is_signed_v<T>) json_.value(static_cast<int64_t>(value));
+    else json_.value(static_cast<uint64_t>(value));
   }
-  void write(const std::string& value) { append_string(out_, value); }
-  void write(std::string_view name) { write_name(name); }  // names of ours: plain ASCII
-  void write(const std::vector<std::string>& values) {
-    out_ += '[';
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (i) out_ += ',';
-      append_string(out_, values[i]);
-    }
-    out_ += ']';
-  }
+  void write(const std::string& value) { json_.value(value); }
+  void write(std::string_view name) { json_.value(name); }  // names of ours: plain ASCII
+  void write(const std::vector<std::string>& values) { json_.value(values); }
   void write(const TaskId& task) { write_object(task); }
   void write(const std::vector<PreExistingProcess>& processes) {
-    out_ += '[';
-    for (size_t i = 0; i < processes.size(); ++i) {
-      if (i) out_ += ',';
-      write_object(processes[i]);
-    }
-    out_ += ']';
+    json_.begin_array();
+    for (const auto& process : processes) write_object(process);
+    json_.end_array();
   }
   template <class Object>
   void write_object(const Object& object) {
-    // Each field writes `,"key":value`: the first comma becomes the brace.
-    size_t open = out_.size();
+    json_.begin_object();
     fields(*this, object);
-    out_[open] = '{';
-    out_ += '}';
+    json_.end_object();
   }
-  void write(WaitSyscall value) { write_name(enum_name(kWaitSyscalls, value)); }
-  void write(CloneSyscall value) { write_name(enum_name(kCloneSyscalls, value)); }
-  void write_name(std::string_view name) {
-    out_ += '"';
-    out_ += name;
-    out_ += '"';
-  }
+  void write(WaitSyscall value) { write(wait_syscall_name(value)); }
+  void write(CloneSyscall value) { write(clone_syscall_name(value)); }
 
+  JsonWriter json_;
   std::string& out_;
 };
 
@@ -341,14 +270,16 @@ class FieldReader {
     read(*it, key, value);
   }
   template <class T>
-  void optional(std::string_view key, T& value) {
-    if (auto it = object_.find(key); it != object_.end()) read(*it, key, value);
-  }
-  template <class T>
   void optional(std::string_view key, std::optional<T>& value) {
     auto it = object_.find(key);
     if (it == object_.end()) return;
     read(*it, key, value.emplace());
+  }
+
+  // A field recordings made before it existed lack: `value` keeps its default.
+  template <class T>
+  void optional(std::string_view key, T& value) {
+    if (object_.contains(key)) (*this)(key, value);
   }
 
   // "type" and "kind": plain strings only.
@@ -439,20 +370,20 @@ class FieldReader {
 
   template <class Enum, size_t N>
   void read_enum(const Json& value, std::string_view key, Enum& out,
-                 const std::array<std::pair<std::string_view, Enum>, N>& names) {
+                 const std::array<Named<Enum>, N>& names) {
     if (!value.is_string()) wrong_type(key, "a string", value);
     const auto& text = value.get_ref<const std::string&>();
-    for (const auto& [name, v] : names)
+    for (const auto& [enumerator, name] : names)
       if (name == text) {
-        out = v;
+        out = enumerator;
         return;
       }
     std::string known;
-    for (const auto& [name, v] : names) known += (known.empty() ? "" : ", ") + std::string(name);
+    for (const auto& entry : names) known += (known.empty() ? "" : ", ") + std::string(entry.name);
     where_.fail(fmt::format("{}: \"{}{}\" is {}, not one of {}", what_, prefix_, key, quoted_for_message(text), known));
   }
-  void read(const Json& value, std::string_view key, WaitSyscall& out) { read_enum(value, key, out, kWaitSyscalls); }
-  void read(const Json& value, std::string_view key, CloneSyscall& out) { read_enum(value, key, out, kCloneSyscalls); }
+  void read(const Json& value, std::string_view key, WaitSyscall& out) { read_enum(value, key, out, kWaitSyscallNames); }
+  void read(const Json& value, std::string_view key, CloneSyscall& out) { read_enum(value, key, out, kCloneSyscallNames); }
 
   const Json& object_;
   std::string what_;
@@ -467,39 +398,23 @@ EventBody read_body(FieldReader& reader) {
   return body;
 }
 
-template <bool kDelivered>
-EventBody read_signal(FieldReader& reader) {
-  SignalEvent body;
-  fields(reader, body);
-  body.delivered = kDelivered;
-  return body;
-}
-
 using BodyReader = EventBody (*)(FieldReader&);
-constexpr std::array<std::pair<std::string_view, BodyReader>, 9> kBodyReaders{{
-    {"fork", read_body<ForkEvent>},
-    {"exec", read_body<ExecEvent>},
-    {"exit", read_body<ExitEvent>},
-    {"free", read_body<FreeEvent>},
-    {"wait_enter", read_body<WaitEnterEvent>},
-    {"wait_exit", read_body<WaitExitEvent>},
-    {"signal_generate", read_signal<false>},
-    {"signal_deliver", read_signal<true>},
-    {"clone_return", read_body<CloneReturnEvent>},
-}};
+#define PROCLIFE_BODY_READER(name, abi, Raw, Body) read_body<Body>,
+constexpr std::array<BodyReader, std::variant_size_v<EventBody>> kBodyReaders{
+    PROCLIFE_EVENT_KINDS(PROCLIFE_BODY_READER)};
+#undef PROCLIFE_BODY_READER
 
 Event read_event(const Json& line, const LineContext& where) {
   FieldReader common(line, "event", where);
   std::string kind(common.plain_string("kind"));
-  auto reader = std::find_if(kBodyReaders.begin(), kBodyReaders.end(),
-                             [&](const auto& entry) { return entry.first == kind; });
-  if (reader == kBodyReaders.end()) where.fail("unknown event kind " + quoted_for_message(kind));
+  auto known = std::find(kEventKindNames.begin(), kEventKindNames.end(), kind);
+  if (known == kEventKindNames.end()) where.fail("unknown event kind " + quoted_for_message(kind));
   Event event;
   common("ns", event.ns);
   common("cpu", event.cpu);
   common("task", event.task);
   FieldReader body(line, kind + " event", where);
-  event.body = reader->second(body);
+  event.body = kBodyReaders[static_cast<size_t>(known - kEventKindNames.begin())](body);
   return event;
 }
 
@@ -549,7 +464,54 @@ Graph start_graph(const RecordHeader& header) {
 void finish_graph(Graph& graph, const std::optional<RecordTrailer>& trailer, uint64_t last_ns) {
   graph.finish(trailer ? trailer->end_ns : last_ns);
   graph.set_lost_events(trailer ? trailer->lost_events : 0);
+  graph.add_decode_errors(trailer ? trailer->decode_errors : 0);
 }
+
+// The first inconsistency of each kind, where it was, and how many followed.
+class InconsistencyLog {
+ public:
+  void add(const InconsistencyNote& note, uint64_t line) {
+    auto& first = first_[static_cast<size_t>(note.kind)];
+    if (!first) first = std::pair(note, line);
+  }
+
+  std::vector<std::string> messages(std::string_view file, const Graph& graph) const {
+    std::vector<std::string> out;
+    for (const auto& first : first_) {
+      if (!first) continue;
+      const auto& [note, line] = *first;
+      uint64_t count = graph.inconsistencies(note.kind);
+      std::string more = count > 1 ? fmt::format(" ({} such events in all; only the first is named)", count) : "";
+      out.push_back(fmt::format("{}:{}: inconsistent recording: {}{}", file, line, describe(note), more));
+    }
+    return out;
+  }
+
+ private:
+  static std::string describe(const InconsistencyNote& note) {
+    std::string early = note.bound_ns > note.ns ? format_duration(note.bound_ns - note.ns) : "";
+    switch (note.kind) {
+      case Inconsistency::event_before_fork:
+        return fmt::format("the {} of pid {} is stamped {} before its fork or an earlier exec; it is taken as "
+                           "happening then, so no duration comes out negative",
+                           note.event, note.process.pid, early);
+      case Inconsistency::fork_after_own_events:
+        return fmt::format("the fork of pid {} comes after events of that process; it is reported as pre-existing",
+                           note.process.pid);
+      case Inconsistency::reap_before_exit:
+        if (!note.bound_ns)
+          return fmt::format("pid {} is reaped before any exit of it is recorded", note.process.pid);
+        return fmt::format("pid {} is reaped {} before its exit; it is taken as reaped at its exit", note.process.pid,
+                           early);
+      case Inconsistency::wait_return_before_entry:
+        return fmt::format("a wait call of pid {} returns {} before it was entered; it is taken as returning at once",
+                           note.process.pid, early);
+    }
+    return "unknown";
+  }
+
+  std::array<std::optional<std::pair<InconsistencyNote, uint64_t>>, kInconsistencyKinds> first_;
+};
 
 }  // namespace
 
@@ -577,7 +539,7 @@ void RecordWriter::write(const Event& event) {
   if (finished_) throw std::logic_error("RecordWriter::write after finish");
   LineWriter line(buffer_);
   line.begin("event");
-  line("kind", std::visit([](const auto& body) { return kind_name(body); }, event.body));
+  line("kind", event_kind_name(event.body));
   line("ns", event.ns);
   line("cpu", event.cpu);
   line("task", event.task);
@@ -593,11 +555,10 @@ void RecordWriter::flush() {
   if (!out_) throw std::runtime_error("cannot write the recording");
 }
 
-void RecordWriter::finish(uint64_t lost_events, uint64_t end_ns) {
+void RecordWriter::finish(const RecordTrailer& trailer) {
   if (finished_) throw std::logic_error("RecordWriter::finish twice");
   LineWriter line(buffer_);
   line.begin("trailer");
-  const RecordTrailer trailer{lost_events, end_ns};
   fields(line, trailer);
   line.end();
   finished_ = true;
@@ -663,12 +624,36 @@ std::optional<Event> RecordReader::next() {
   fail("unknown line type " + quoted_for_message(type));
 }
 
+// Reads the next line into line_ a chunk at a time, so a line past the limit
+// is refused once the limit is reached, having held no more than it: a file
+// without line breaks (/dev/zero) costs kMaxLineBytes, not all of itself.
 RecordReader::LineRead RecordReader::read_line() {
-  while (std::getline(in_, line_)) {
+  constexpr std::streamsize kChunk = 64 << 10;
+  char chunk[kChunk];
+  while (true) {
+    line_.clear();
+    bool any = false, terminated = false;
+    while (true) {
+      in_.getline(chunk, kChunk);
+      std::streamsize got = in_.gcount();
+      any = any || got > 0;
+      // Neither eof nor fail: getline stopped at a '\n', which gcount() counts.
+      // fail alone: the chunk filled up before one.
+      terminated = !in_.eof() && !in_.fail();
+      bool full = in_.fail() && !in_.eof() && !in_.bad();
+      auto stored = static_cast<size_t>(terminated ? got - 1 : got);
+      if (line_.size() + stored > kMaxLineBytes) {
+        ++line_number_;
+        fail(fmt::format("line longer than {} MiB", kMaxLineBytes >> 20));
+      }
+      line_.append(chunk, stored);
+      if (!full) break;
+      in_.clear(in_.rdstate() & ~std::ios::failbit);
+    }
+    if (!any) break;
     ++line_number_;
-    bool terminated = !in_.eof();
-    if (line_.size() > kMaxLineBytes) fail(fmt::format("line longer than {} MiB", kMaxLineBytes >> 20));
     if (!is_blank(line_)) return terminated ? LineRead::line : LineRead::last_unterminated;
+    if (!terminated) break;
   }
   if (in_.bad()) throw RecordingError(name_ + ": read error");
   return LineRead::end;
@@ -697,6 +682,7 @@ GraphOptions graph_options(const RecordHeader& header) {
   options.observer_pid = header.observer_pid;
   options.root_pid = header.root_pid;
   options.observer_comm = header.observer_comm;
+  options.reap_source = header.reap_source;
   return options;
 }
 
@@ -713,14 +699,18 @@ Graph build_graph(const Recording& recording) {
 
 Replay replay_recording(std::istream& in, std::string_view name) {
   RecordReader reader(in, std::string(name));
-  Replay replay{reader.header(), start_graph(reader.header()), {}};
+  Replay replay{reader.header(), start_graph(reader.header()), {}, {}};
+  InconsistencyLog log;
+  replay.graph.on_inconsistency([&](const InconsistencyNote& note) { log.add(note, reader.line_number()); });
   uint64_t last_ns = reader.header().origin_ns;
   while (auto event = reader.next()) {
     replay.graph.apply(*event);
     last_ns = std::max(last_ns, event->ns);
   }
+  replay.graph.on_inconsistency(nullptr);  // `log` and `reader` end here
   finish_graph(replay.graph, reader.trailer(), last_ns);
   replay.warning = reader.warning();
+  replay.inconsistencies = log.messages(name, replay.graph);
   return replay;
 }
 

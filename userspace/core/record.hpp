@@ -8,7 +8,7 @@
 //    "pre_existing":[{"pid":N,"parent_pid":N,"comm":"bash"}]}
 //   {"type":"event","kind":"fork","ns":N,"cpu":N,"task":{"tid":N,"tgid":N,"start_ns":N},
 //    …every field of the event body, named as in events.hpp…}
-//   {"type":"trailer","lost_events":N,"end_ns":N}
+//   {"type":"trailer","lost_events":N,"end_ns":N,"decode_errors":N}
 // Kinds: fork, exec, exit, free, wait_enter, wait_exit, signal_generate,
 // signal_deliver (SignalEvent::delivered is the kind), clone_return. A TaskId
 // is {"tid","tgid","start_ns"}; the syscall enums are their names ("wait4",
@@ -19,15 +19,24 @@
 // Strings (comm, filename, argv, the command) are bytes a traced process
 // chose, not necessarily UTF-8, and JSON strings must be. A string that is
 // valid UTF-8 is a JSON string (control characters escaped as JSON requires,
-// so no line ever holds a raw newline); any other string is written as
+// so no line ever holds a raw newline; DEL, C1 and bidi controls escaped too,
+// as core/json_writer does everywhere); any other string is written as
 // {"hex":"<two lowercase hex digits per byte>"} in its place. Every byte
 // survives: replaying a recording gives the same events, hence the same graph.
 //
-// Reading is strict, since the file may be damaged or hostile: every field of
+// Replay also checks the order of each process's events (Graph's
+// Inconsistency): an exit stamped before its fork and the like are repaired
+// so no duration is negative, and Replay::inconsistencies says where.
+//
+// Reading is strict, since the file may be damaged or hostile (a line is read
+// up to 16 MiB and no further: past it, an error): every field of
 // a kind is required and typed (integers range-checked, no floats), and the
 // first problem throws one RecordingError naming the line ("trace.ndjson:17:
 // event has no \"ns\""). Unknown keys are ignored; an unknown type or kind is
-// an error. Blank lines are skipped. A recording without its trailer is cut
+// an error; the optional fields are the trailer's decode_errors (0 when
+// absent, as in recordings made before it existed), the header's reap_source
+// (empty), the fork's clone_syscall/clone_flags/clone_flags_known (unset), the
+// exit's thread_forks (0) and the free's parent (tgid 0). Blank lines are skipped. A recording without its trailer is cut
 // short (proclife crashed or was killed): its events are kept and the result
 // carries a warning, not an error; a last line without its '\n' that is not
 // JSON is the write that was cut, and is dropped with that warning.
@@ -68,6 +77,9 @@ struct RecordHeader {
   uint32_t root_pid = 0;
   std::vector<std::string> command;
   std::vector<PreExistingProcess> pre_existing;  // empty for `run`
+  // Where wait results came from: "fexit", "sys_exit" or "none" (reaps then
+  // approximate). Optional when reading: empty in older recordings.
+  std::string reap_source;
 
   bool operator==(const RecordHeader&) const = default;
 };
@@ -75,6 +87,7 @@ struct RecordHeader {
 struct RecordTrailer {
   uint64_t lost_events = 0;
   uint64_t end_ns = 0;
+  uint64_t decode_errors = 0;  // optional when reading: older recordings lack it
 
   bool operator==(const RecordTrailer&) const = default;
 };
@@ -99,7 +112,7 @@ class RecordWriter {
   void write(const Event& event);
   void flush();
   // Writes the trailer and flushes; nothing may be written after it.
-  void finish(uint64_t lost_events, uint64_t end_ns);
+  void finish(const RecordTrailer& trailer);
 
   uint64_t events_written() const { return events_; }
 
@@ -165,6 +178,9 @@ struct Replay {
   RecordHeader header;
   Graph graph;
   std::string warning;  // as Recording::warning
+  // Events in an order no kernel produces (Graph's Inconsistency): one
+  // warning per kind, naming the line of the first and how many there were.
+  std::vector<std::string> inconsistencies;
 };
 
 // Streams the recording into a graph. Throws RecordingError.

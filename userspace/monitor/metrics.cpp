@@ -161,7 +161,7 @@ std::vector<double> zombie_seconds_buckets() {
 }
 
 MonitorMetrics::MonitorMetrics(Registry& registry)
-    : forks(registry.counter("proclife_forks_total", "Processes and threads created (fork, vfork, clone).")),
+    : forks(registry.counter("proclife_forks_total", "Processes created (fork, vfork, clone; threads are not counted).")),
       execs(registry.counter("proclife_execs_total", "Successful execs.")),
       exits(registry.counter_family("proclife_exits_total", "Process exits by how the process ended.", "kind",
                                     {"code0", "nonzero", "signal"})),

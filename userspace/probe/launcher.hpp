@@ -24,7 +24,7 @@ class GatedChild {
 
  private:
   pid_t pid_ = -1;
-  int gate_fd_ = -1;   // write end: closing it releases the child
+  int gate_fd_ = -1;   // write end: one "go" byte releases the child; EOF kills it
   int error_fd_ = -1;  // read end: exec's errno, or EOF when exec succeeded
 };
 

@@ -18,6 +18,8 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <string>
 #include <stdexcept>
 #include <utility>
 
@@ -50,9 +52,32 @@ std::string kernel_release() {
   return uname(&uts) == 0 ? uts.release : "unknown";
 }
 
+// The effective capabilities (CapEff in /proc/self/status), 0 if unreadable.
+uint64_t effective_capabilities() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("CapEff:", 0) == 0) return std::stoull(line.substr(7), nullptr, 16);
+  return 0;
+}
+
+constexpr int kCapSysAdmin = 21, kCapPerfmon = 38, kCapBpf = 39;
+
+// What loading and attaching tracing programs needs, as the kernel checks it:
+// bpf_capable() is CAP_BPF or CAP_SYS_ADMIN, perfmon_capable() CAP_PERFMON
+// or CAP_SYS_ADMIN. The uid does not matter; "" when all is there.
+std::string missing_capabilities() {
+  uint64_t caps = effective_capabilities();
+  auto has = [caps](int cap) { return (caps >> cap) & 1; };
+  if (has(kCapSysAdmin)) return {};
+  std::string missing;
+  if (!has(kCapBpf)) missing = "CAP_BPF";
+  if (!has(kCapPerfmon)) missing += std::string(missing.empty() ? "" : " and ") + "CAP_PERFMON";
+  return missing;
+}
+
 [[noreturn]] void fail(const std::string& what, int error) {
   std::string hint;
-  if ((error == EPERM || error == EACCES) && geteuid() != 0)
+  if ((error == EPERM || error == EACCES) && !missing_capabilities().empty())
     hint = " (proclife needs root: CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)";
   else if (error == EACCES)
     hint = " (the kernel's verifier rejected it)";
@@ -83,9 +108,9 @@ std::string missing_tracepoints(bpf_object* object) {
 }
 
 void check_environment() {
-  if (geteuid() != 0)
-    throw std::runtime_error(
-        "proclife needs root to load its eBPF programs (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN); run it with sudo");
+  if (std::string missing = missing_capabilities(); !missing.empty())
+    throw std::runtime_error("proclife needs root to load its eBPF programs (CAP_BPF and CAP_PERFMON, or "
+                             "CAP_SYS_ADMIN); it lacks " + missing + ": run it with sudo");
   if (!std::filesystem::exists("/sys/kernel/btf/vmlinux"))
     throw std::runtime_error(
         "this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing); proclife needs a kernel built with "
@@ -252,6 +277,15 @@ void Probe::consume() {
   int err = ring_buffer__consume(ring_.get());
   if (parked_) std::rethrow_exception(std::exchange(parked_, nullptr));
   if (err < 0 && err != -EINTR) fail("cannot read the ring buffer", -err);
+}
+
+Probe::Lost Probe::lost_by_cause() const {
+  // Slot 0 is no event kind: the BPF side counts `traced` insert failures there.
+  Lost lost;
+  const auto& counts = skel_->bss->lost_events;
+  lost.traced_table_full = counts[0];
+  for (size_t kind = 1; kind < sizeof counts / sizeof counts[0]; ++kind) lost.ring_buffer_full += counts[kind];
+  return lost;
 }
 
 uint64_t Probe::lost_events() const {

@@ -57,7 +57,13 @@ class Probe {
   void consume();
   // Records lost in the kernel: ring buffer full, or `traced` map full.
   uint64_t lost_events() const;
-  // The source in use: never automatic.
+  // The same, by cause: each has its own remedy.
+  struct Lost {
+    uint64_t ring_buffer_full = 0;  // records the ring buffer had no room for
+    uint64_t traced_table_full = 0;  // new processes the `traced` map had no room for
+  };
+  Lost lost_by_cause() const;
+  // The source of wait results in use: never automatic.
   ReapSource reap_source() const { return reap_source_; }
 
  private:

@@ -12,12 +12,15 @@
 #include "render_common.hpp"
 #include "report.hpp"
 #include "tree.hpp"
+#include "verdict.hpp"
 
 namespace proclife {
 namespace {
 
-constexpr size_t kMaxArgvChars = 48;
 constexpr size_t kMaxCommChars = 24;
+// Graphviz refuses a label over 16,384 bytes: every string is cut well
+// below that (escaped, a code point takes at most 12 bytes: \\xNN twice).
+constexpr size_t kMaxStringChars = 1000;
 
 // Fill by state at the end; the border says killed, a dashed one orphan.
 constexpr const char* kFillReaped = "#eaf2fb";
@@ -31,11 +34,24 @@ constexpr const char* kAdoptColor = "#2471a3";
 // Inside a DOT quoted string. `text` comes from printable(), so it holds no
 // control characters; doubling its backslashes keeps Graphviz from reading
 // them as escapes (\N, \l), and &amp; keeps it from decoding entities.
+// What XML 1.0 forbids (U+FFFE, U+FFFF; the C0 controls, surrogates and
+// stray bytes printable() already escaped) would make Graphviz's SVG
+// invalid: it is written as text, \uFFFE.
 std::string dot_escape(std::string_view text) {
   std::string out;
-  for (char c : text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
     if (c == '&') {
       out += "&amp;";
+      continue;
+    }
+    if (static_cast<uint8_t>(c) < 0x20) {  // not from printable(): still never raw
+      out += fmt::format("\\\\x{:02x}", static_cast<uint8_t>(c));
+      continue;
+    }
+    if (text.substr(i, 2) == "\xEF\xBF" && i + 2 < text.size() && (text[i + 2] == '\xBE' || text[i + 2] == '\xBF')) {
+      out += text[i + 2] == '\xBE' ? "\\\\uFFFE" : "\\\\uFFFF";
+      i += 2;
       continue;
     }
     if (c == '"' || c == '\\') out += '\\';
@@ -44,56 +60,49 @@ std::string dot_escape(std::string_view text) {
   return out;
 }
 
-std::string dot_string(std::string_view printable_text) { return '"' + dot_escape(printable_text) + '"'; }
+// One line of a label, or a whole string: cut (marked "…") to a size Graphviz takes.
+std::string dot_text(std::string_view printable_text) { return dot_escape(clip(printable_text, kMaxStringChars)); }
+
+std::string dot_string(std::string_view printable_text) { return '"' + dot_text(printable_text) + '"'; }
 
 // Lines of a label, each printable; joined with DOT's centered line break.
 std::string label(const std::vector<std::string>& lines) {
   std::string out;
-  for (const auto& line : lines) out += (out.empty() ? "" : "\\n") + dot_escape(line);
+  for (const auto& line : lines) out += (out.empty() ? "" : "\\n") + dot_text(line);
   return '"' + out + '"';
 }
 
 std::string node_id(size_t index) { return fmt::format("p{}", index); }
 std::string external_id(uint32_t pid) { return fmt::format("ext{}", pid); }
 
-// What happened to it after it exited, when it did.
-std::optional<std::string> reap_line(const Process& process, const Lifetime& life) {
-  const auto& reap = process.reap;
-  if (reap && reap->via == ReapVia::autoreap) return "auto-reaped at exit";
-  if (reap)
-    return fmt::format("zombie {}, reaped by {} ({})", format_duration(*process.zombie_ns()),
-                       describe_pid(reap->reaper_pid, reap->reaper_comm), reap_via_name(reap->via));
-  if (process.exit) return fmt::format("never reaped: zombie for {}", format_duration(life.reap_ns - life.exit_ns));
-  return std::nullopt;
-}
-
-std::string node_label(const Graph& graph, const Process& process, uint64_t end_ns) {
+std::string node_label(const Graph& graph, const Process& process, const Verdict& verdict, const TraceWindow& window) {
   std::vector<std::string> lines;
   lines.push_back(fmt::format("{} ({})", clip(printable(process.comm), kMaxCommChars), process.key.pid));
-  if (!process.execs.empty()) lines.push_back(clip(shell_join(process.execs.back().argv), kMaxArgvChars));
-  Lifetime life = lifetime(graph, process, end_ns);
-  std::string ran = format_duration(life.exit_ns - life.start_ns);
-  if (!process.exit) {
-    lines.push_back("still running after " + ran);
-  } else {
+  if (!process.execs.empty()) lines.push_back(last_argv(process));
+  auto ran = ran_ns(process, window);
+  std::string ran_text = ran ? format_duration(*ran) : "";
+  if (!process.exit && !process.reap) {
+    lines.push_back("still running" + (ran ? " after " + ran_text : std::string(" at the end")));
+  } else if (process.exit) {
     std::string status = exit_text(process);
     if (const auto& killer = process.exit->killed_by) status += " from " + describe_sender(*killer);
-    lines.push_back(status + ", ran " + ran);
+    lines.push_back(ran ? status + ", ran " + ran_text : status);
   }
-  if (auto reap = reap_line(process, life)) lines.push_back(*reap);
-  if (std::string flags = flag_words(process_flags(process)); !flags.empty()) lines.push_back(flags);
+  if (process.exit || process.reap) lines.push_back(reap_sentence(graph, process, window));
+  if (std::string flags = flag_words(verdict); !flags.empty()) lines.push_back(flags);
   return label(lines);
 }
 
-void write_node(const Graph& graph, size_t index, uint64_t end_ns, std::ostream& out) {
+void write_node(const Graph& graph, size_t index, const TraceWindow& window, uint64_t cmd_end, std::ostream& out) {
   const Process& process = graph.processes()[index];
-  ProcessFlags flags = process_flags(process);
-  const char* fill = flags.leaked ? kFillLeaked : flags.zombie ? kFillZombie : kFillReaped;
-  std::string tooltip = process.execs.empty() ? printable(process.comm) : shell_join(process.execs.back().argv);
+  Verdict flags = verdict(graph, process, cmd_end);
+  EndState state = process.end_state();
+  const char* fill = state == EndState::running ? kFillLeaked : state == EndState::zombie ? kFillZombie : kFillReaped;
+  std::string tooltip = process.execs.empty() ? printable(process.comm) : last_argv(process);
   out << fmt::format("  {} [label={}, fillcolor=\"{}\", color=\"{}\", penwidth={}, style=\"{}\", tooltip={}];\n",
-                     node_id(index), node_label(graph, process, end_ns), fill,
+                     node_id(index), node_label(graph, process, flags, window), fill,
                      flags.killed ? kBorderKilled : kBorder, flags.killed ? "2.5" : "1",
-                     flags.orphan ? "rounded,filled,dashed" : "rounded,filled", dot_string(clip(tooltip, 400)));
+                     flags.orphan ? "rounded,filled,dashed" : "rounded,filled", dot_string(tooltip));
 }
 
 // A process that is not in the graph (init adopting an orphan, proclife).
@@ -145,7 +154,7 @@ void write_legend(std::ostream& out) {
   out << "  legend [shape=plaintext, style=solid, fontsize=9, label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"3\">"
       << "<TR><TD BORDER=\"0\"><B>legend</B></TD></TR>" << cell(kFillReaped, kBorder, "", "exited and reaped")
       << cell(kFillZombie, kBorder, "", "ZOMBIE: exited, never reaped")
-      << cell(kFillLeaked, kBorder, "", "LEAKED: running at the end")
+      << cell(kFillLeaked, kBorder, "", "running at the end (LEAKED when CMD had exited)")
       << cell(kFillReaped, kBorderKilled, "BORDER=\"3\"", "KILLED by a signal")
       << cell(kFillReaped, kBorder, "STYLE=\"dashed\"", "ORPHAN: its parent died first")
       << cell("#ffffff", "#888888", "STYLE=\"dashed\"", "not traced") << line("#555555", "&#8212;&#8212;&gt; fork")
@@ -156,11 +165,12 @@ void write_legend(std::ostream& out) {
 }  // namespace
 
 void write_dot_report(const Graph& graph, const ReportContext& context, std::ostream& out) {
-  uint64_t end_ns = trace_end_ns(graph);
+  TraceWindow window = trace_window(graph);
+  uint64_t cmd_end = cmd_end_ns(graph);
   out << "digraph proclife {\n";
   out << fmt::format("  label={}; labelloc=t; fontsize=12;\n",
-                     dot_string(fmt::format("proclife: {}: {} processes, {} traced{}", shell_join(context.command),
-                                        graph.processes().size(), format_duration(end_ns - graph.origin_ns()),
+                     dot_string(fmt::format("proclife: {}: {} processes, {} traced{}", clip(shell_join(context.command), 160),
+                                        graph.processes().size(), format_duration(window.length()),
                                         graph.lost_events() ? fmt::format(" ({} EVENTS LOST)", graph.lost_events())
                                                             : "")));
   out << "  rankdir=LR; fontname=\"Helvetica\";\n"
@@ -169,7 +179,7 @@ void write_dot_report(const Graph& graph, const ReportContext& context, std::ost
   write_legend(out);
   ProcessTree tree = build_tree(graph);
   std::vector<size_t> order = tree_order(tree);
-  for (size_t index : order) write_node(graph, index, end_ns, out);
+  for (size_t index : order) write_node(graph, index, window, cmd_end, out);
   std::set<External> externals;
   for (size_t index : order) write_edges(graph, index, externals, out);
   for (const auto& external : externals)

@@ -9,6 +9,13 @@ ProcessTree build_tree(const Graph& graph) {
   for (size_t i = 0; i < procs.size(); ++i) {
     std::optional<size_t> parent;
     if (procs[i].fork_parent) parent = graph.index_of(*procs[i].fork_parent);
+    // clone(CLONE_PARENT): the kernel made it its creator's sibling, the
+    // child of the creator's parent (proclife for CMD: then a root).
+    constexpr uint64_t kCloneParent = 0x8000;
+    if (parent && (procs[i].clone.flags & kCloneParent)) {
+      const auto& creator = procs[*parent];
+      parent = creator.fork_parent ? graph.index_of(*creator.fork_parent) : std::nullopt;
+    }
     if (parent) tree.children[*parent].push_back(i);
     else tree.roots.push_back(i);
   }

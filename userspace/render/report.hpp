@@ -5,8 +5,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "model.hpp"
 
 namespace proclife {
@@ -15,7 +13,6 @@ struct ReportContext {
   std::vector<std::string> command;  // what was traced, for headers
 };
 
-nlohmann::ordered_json json_report(const Graph& graph, const ReportContext& context);
 void write_json_report(const Graph& graph, const ReportContext& context, std::ostream& out);
 void write_text_report(const Graph& graph, const ReportContext& context, std::ostream& out);
 // Graphviz DOT: the fork tree, reaps by others than the parent, adoptions.
@@ -25,7 +22,9 @@ void write_perfetto_report(const Graph& graph, const ReportContext& context, std
 // A self-contained SVG timeline: a row per process in tree order.
 void write_svg_report(const Graph& graph, const ReportContext& context, std::ostream& out);
 
-// A JSON document as text that is valid whatever bytes its strings hold.
-std::string dump_json(const nlohmann::ordered_json& doc, int indent = -1);
+class JsonWriter;
+// One process exactly as the JSON report's "processes" array holds it (the
+// monitor writes one per finished lifetime).
+void write_json_process(JsonWriter& json, const Graph& graph, const Process& process);
 
 }  // namespace proclife

@@ -6,7 +6,9 @@
 
 #include "escape.hpp"
 #include "format.hpp"
+#include "render_common.hpp"
 #include "tree.hpp"
+#include "verdict.hpp"
 
 namespace proclife {
 namespace {
@@ -95,23 +97,29 @@ std::string sigchld_text(const Graph& graph, const Process& child) {
   }
   std::string when = format_offset(graph.rel(sig->generated_ns));
   switch (sig->result) {
-    case 1:
+    case SigchldResult::ignored:
       return fmt::format("SIGCHLD was generated at {} and discarded ({})", when,
-                         child.parent_sigchld_handler == 0 ? "the parent's disposition is the default, ignore"
-                                                           : "the parent was exiting itself");
-    case 3: return fmt::format("SIGCHLD was generated at {} but the signal queue overflowed", when);
+                         child.parent_sigchld == SigchldDisposition::default_action
+                             ? "the parent's disposition is the default, ignore"
+                             : "the parent was exiting itself");
+    case SigchldResult::overflow:
+      return fmt::format("SIGCHLD was generated at {} but the signal queue overflowed", when);
     default: break;
   }
-  std::string text = sig->result == 2 ? fmt::format("SIGCHLD was generated at {} while one was already pending (one signal for several children)", when)
+  std::string text = sig->result == SigchldResult::pending ? fmt::format("SIGCHLD was generated at {} while one was already pending (one signal for several children)", when)
                                       : fmt::format("SIGCHLD was generated at {}", when);
   if (!sig->delivered_ns)
     return text + " and was not seen delivered to a handler (taken with signalfd or sigwait, or still pending)";
-  const char* handler = sig->handler == 0 ? "the default action" : sig->handler == kernel::kSigIgn ? "SIG_IGN" : "its handler";
+  const char* handler = sig->disposition == SigchldDisposition::default_action ? "the default action"
+                        : sig->disposition == SigchldDisposition::ignore       ? "SIG_IGN"
+                                                                               : "its handler";
   std::string flags;
   if (sig->sa_flags & kernel::kSaNocldwait) flags += " SA_NOCLDWAIT";
   if (sig->sa_flags & kernel::kSaSiginfo) flags += " SA_SIGINFO";
   if (sig->sa_flags & kernel::kSaRestart) flags += " SA_RESTART";
-  return text + fmt::format(" and delivered {} later to {}{}", format_duration(*sig->delivered_ns - sig->generated_ns),
+  auto delay = elapsed(sig->generated_ns, *sig->delivered_ns);
+  return text + fmt::format(" and delivered {} to {}{}",
+                            delay ? format_duration(*delay) + " later" : "at " + format_offset(graph.rel(*sig->delivered_ns)),
                             handler, flags.empty() ? "" : " (" + flags.substr(1) + ")");
 }
 
@@ -119,23 +127,17 @@ std::string sigchld_text(const Graph& graph, const Process& child) {
 // a handler (or the loop it wakes) that reaps with WNOHANG.
 bool handled_first(const Process& child, uint64_t wait_enter_ns) {
   const auto& sig = child.sigchld;
-  return sig && sig->delivered_ns && sig->handler > kernel::kSigIgn && wait_enter_ns >= *sig->delivered_ns;
+  return sig && sig->delivered_ns && sig->disposition == SigchldDisposition::handler && wait_enter_ns >= *sig->delivered_ns;
 }
 
-std::string reap_text(const Process* parent, const Process& child) {
+// How its reaper waited for it. The short forms (auto-reaped, released, an
+// exit not seen, times that disagree) are the sentence every report tells.
+std::string reap_text(const Graph& graph, const Process* parent, const Process& child, const TraceWindow& window) {
   const auto& reap = child.reap;
-  std::string reaper = describe_pid(reap->reaper_pid, reap->reaper_comm);
-  switch (reap->via) {
-    case ReapVia::autoreap:
-      return fmt::format("the kernel reaped it at once because {} {}: never a zombie", reaper,
-                         reap->parent_ignores_sigchld ? "set SIGCHLD to SIG_IGN" : "set SA_NOCLDWAIT");
-    case ReapVia::released:
-      return fmt::format("{} reaped it with a wait proclife does not trace, within {}", reaper,
-                         format_duration(*child.zombie_ns()));
-    default: break;
-  }
-  if (parent && reap->reaper && *reap->reaper == parent->key)
-    reaper = describe_process(*parent);  // its name now, not at the reap (it may have exec'd since)
+  auto zombie = zombie_for_ns(child, window);
+  if (reap->via == ReapVia::autoreap || reap->via == ReapVia::released || !zombie)
+    return reap_sentence(graph, child, window);
+  std::string reaper = describe_reaper(graph, *reap);
   std::string text;
   const WaitCall* call = nullptr;
   ChildWaits waits;
@@ -148,15 +150,18 @@ std::string reap_text(const Process* parent, const Process& child) {
                         waits.polls == 1 ? "" : "s");
   std::string how = call ? describe_wait_call(*call) : std::string(reap_via_name(reap->via));
   uint64_t enter = reap->wait_enter_ns.value_or(reap->ns);
-  uint64_t zombie_since = reap->ns - *child.zombie_ns();
+  uint64_t zombie_since = *child.zombie_since_ns();
   if (enter <= zombie_since && !reap->wnohang)
-    text += fmt::format("{} was already blocked in {} (for {} before it became a zombie), which returned its pid",
-                        text.empty() ? reaper : "it", how, format_duration(zombie_since - enter));
+    text += fmt::format("{} was already blocked in {}{}, which returned its pid", text.empty() ? reaper : "it", how,
+                        [&]() -> std::string {
+                          auto before = window.span(enter, zombie_since);
+                          return before ? fmt::format(" (for {} before it became a zombie)", format_duration(*before)) : "";
+                        }());
   else
     text += fmt::format("{} came back {} after it became a zombie{} and reaped it with {}", text.empty() ? reaper : "it",
-                        format_duration(enter > zombie_since ? enter - zombie_since : 0),
+                        format_duration(window.span(zombie_since, std::max(enter, zombie_since))),
                         handled_first(child, enter) ? ", once its SIGCHLD handler had run," : "", how);
-  return text + fmt::format("; a zombie for {}", format_duration(*child.zombie_ns()));
+  return text + fmt::format("; a zombie for {}", format_duration(*zombie));
 }
 
 std::string stops_text(const Graph& graph, const Process& child) {
@@ -168,7 +173,8 @@ std::string stops_text(const Graph& graph, const Process& child) {
   return text;
 }
 
-void explain_child(const Graph& graph, const Process* parent, const Process& child, std::ostream& out) {
+void explain_child(const Graph& graph, const Process* parent, const Process& child, const TraceWindow& window,
+                   uint64_t cmd_end, std::ostream& out) {
   out << "  - " << describe_process(child);
   if (child.orphaned) {
     out << fmt::format(": orphaned at {} when {} died, adopted by {}", format_offset(graph.rel(child.orphaned->ns)),
@@ -176,29 +182,34 @@ void explain_child(const Graph& graph, const Process* parent, const Process& chi
                        describe_pid(child.orphaned->new_parent.pid, child.orphaned->new_parent_comm));
     out << (child.exit ? ";" : ".");
   }
+  if (!child.exit && child.reap) {
+    out << " its exit was not seen (events lost); " << reap_sentence(graph, child, window) << ".\n";
+    return;
+  }
   if (!child.exit) {
-    out << " still running when the trace ended (leaked).\n";
+    out << " still running when the trace ended" << (leaked(graph, child, cmd_end) ? " (leaked).\n" : ".\n");
     return;
   }
   out << fmt::format(" {}{} at {}; {}; ", stops_text(graph, child), describe_exit(child.exit->status),
                      format_offset(graph.rel(child.exit->ns)),
                      sigchld_text(graph, child));
   if (!child.reap) {
-    out << fmt::format("nobody reaped it: still a zombie at the end, {} after its exit.\n",
-                       format_duration(graph.end_ns() - child.exit->ns));
+    out << "nobody reaped it: " << reap_sentence(graph, child, window) << ".\n";
     return;
   }
-  out << reap_text(parent, child) << ".\n";
+  out << reap_text(graph, parent, child, window) << ".\n";
 }
 
-void explain_parent(const Graph& graph, const Process& parent, const std::vector<size_t>& children, std::ostream& out) {
+void explain_parent(const Graph& graph, const Process& parent, const std::vector<size_t>& children,
+                    const TraceWindow& window, uint64_t cmd_end, std::ostream& out) {
   const WaitStats& waits = parent.waits;
   out << fmt::format("{} made {} child process{}", describe_process(parent), children.size(),
                      children.size() == 1 ? "" : "es");
   if (waits.calls)
     out << fmt::format(" and called wait {} time{} ({} WNOHANG poll{} found nothing; {} blocked in wait)", waits.calls,
                        waits.calls == 1 ? "" : "s", waits.wnohang_polls, waits.wnohang_polls == 1 ? "" : "s",
-                       format_duration(waits.blocked_ns));
+                       format_duration(waits.blocked_ns <= window.length() ? std::optional(waits.blocked_ns)
+                                                                           : std::nullopt));
   else
     out << " and never called wait4 or waitid";
   if (parent.exit)
@@ -213,7 +224,7 @@ void explain_parent(const Graph& graph, const Process& parent, const std::vector
                          return fmt::format("{}/{}", reaped, children.size());
                        }());
   out << ":\n";
-  for (size_t c : children) explain_child(graph, &parent, graph.processes()[c], out);
+  for (size_t c : children) explain_child(graph, &parent, graph.processes()[c], window, cmd_end, out);
 }
 
 }  // namespace
@@ -222,21 +233,25 @@ void write_explain_report(const Graph& graph, const ReportContext& context, std:
   out << fmt::format("proclife explains {}\n", shell_join(context.command));
   if (graph.lost_events())
     out << fmt::format("WARNING: {} events were lost; some of this account may be wrong.\n", graph.lost_events());
+  if (graph.decode_errors())
+    out << fmt::format("WARNING: {} records could not be decoded; some of this account may be wrong.\n",
+                       graph.decode_errors());
+  TraceWindow window = trace_window(graph);
+  uint64_t cmd_end = cmd_end_ns(graph);
   ProcessTree tree = build_tree(graph);
   for (size_t root : tree.roots) {
     const Process& process = graph.processes()[root];
     out << '\n';
-    bool is_cmd = graph.observer_pid() && process.parent_pid == graph.observer_pid();
     out << fmt::format("{} {}:\n", describe_process(process),
-                       is_cmd                 ? "is CMD, started by proclife"
+                       is_cmd(graph, process) ? "is CMD, started by proclife"
                        : process.pre_existing ? "was running before the trace began"
                                               : "was started by an untraced process");
-    explain_child(graph, nullptr, process, out);
+    explain_child(graph, nullptr, process, window, cmd_end, out);
   }
   for (size_t index : tree_order(tree)) {
     if (tree.children[index].empty()) continue;
     out << '\n';
-    explain_parent(graph, graph.processes()[index], tree.children[index], out);
+    explain_parent(graph, graph.processes()[index], tree.children[index], window, cmd_end, out);
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "escape.hpp"
 #include "render_common.hpp"
 
 namespace proclife {
@@ -12,21 +13,39 @@ std::string xml_text(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
+    auto byte = static_cast<uint8_t>(text[i]);
     switch (text[i]) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\xEF':  // U+FFFE and U+FFFF are valid UTF-8 but not XML characters
-        if (text.substr(i, 2) == "\xEF\xBF" && i + 2 < text.size() && (text[i + 2] == '\xBE' || text[i + 2] == '\xBF')) {
-          out += text[i + 2] == '\xBE' ? "\\uFFFE" : "\\uFFFF";
-          i += 2;
-          break;
-        }
-        [[fallthrough]];
-      default: out += text[i];
+      case '&': out += "&amp;"; continue;
+      case '<': out += "&lt;"; continue;
+      case '>': out += "&gt;"; continue;
+      case '"': out += "&quot;"; continue;
+      case '\'': out += "&apos;"; continue;
+      case '\t':
+      case '\n': out += text[i]; continue;
+      default: break;
     }
+    if (byte < 0x20) {  // not from printable(): XML 1.0 has no such character
+      out += fmt::format("\\x{:02x}", byte);
+      continue;
+    }
+    if (byte < 0x80) {
+      out += text[i];
+      continue;
+    }
+    // Only well-formed UTF-8 of an XML character passes: a stray byte, a
+    // surrogate, U+FFFE and U+FFFF are written as escapes.
+    size_t len = (byte & 0xE0) == 0xC0 ? 2 : (byte & 0xF0) == 0xE0 ? 3 : (byte & 0xF8) == 0xF0 ? 4 : 0;
+    std::string_view sequence = len && i + len <= text.size() ? text.substr(i, len) : std::string_view();
+    if (!sequence.empty() && is_valid_utf8(sequence)) {
+      if (sequence == "\xEF\xBF\xBE" || sequence == "\xEF\xBF\xBF") {
+        out += sequence[2] == '\xBE' ? "\\uFFFE" : "\\uFFFF";
+      } else {
+        out += sequence;
+      }
+      i += len - 1;
+      continue;
+    }
+    out += fmt::format("\\x{:02x}", byte);
   }
   return out;
 }
@@ -65,9 +84,14 @@ std::vector<TimeTick> time_ticks(uint64_t span_ns, size_t target) {
     if (span_ns >= candidate.ns) unit = candidate;
   // Decimals enough to tell one step from the next: a 0.5 ms step needs one.
   int decimals = step >= unit.ns ? 0 : static_cast<int>(std::ceil(std::log10(static_cast<double>(unit.ns) / step)));
+  // k * step never passes span_ns, so never wraps; and however the span
+  // came to be (a stamp near 2^64), there are about `target` ticks.
+  uint64_t count = std::min<uint64_t>(span_ns / step, 2 * target + 2);
   std::vector<TimeTick> ticks;
-  for (uint64_t ns = 0; ns <= span_ns; ns += step)
+  for (uint64_t k = 0; k <= count; ++k) {
+    uint64_t ns = k * step;
     ticks.push_back({ns, ns == 0 ? "0" : fmt::format("{:.{}f} {}", static_cast<double>(ns) / unit.ns, decimals, unit.name)});
+  }
   return ticks;
 }
 

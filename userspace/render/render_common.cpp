@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "format.hpp"
 
 namespace proclife {
@@ -26,9 +28,65 @@ Lifetime lifetime(const Graph& graph, const Process& process, uint64_t end_ns) {
   life.start_ns = clamp(process.fork_ns.value_or(process.key.start_ns));
   life.exited = process.exit.has_value();
   life.reaped = process.reap.has_value();
-  life.exit_ns = std::max(life.start_ns, process.exit ? clamp(process.exit->ns) : end_ns);
+  uint64_t exit_ns = process.exit ? process.exit->ns : process.reap ? process.reap->ns : end_ns;
+  life.exit_ns = std::max(life.start_ns, clamp(exit_ns));
   life.reap_ns = std::max(life.exit_ns, process.reap ? clamp(process.reap->ns) : end_ns);
   return life;
+}
+
+std::optional<uint64_t> TraceWindow::span(uint64_t from, uint64_t to) const {
+  if (from < begin || to > end) return std::nullopt;
+  return elapsed(from, to);
+}
+
+TraceWindow trace_window(const Graph& graph) { return {graph.origin_ns(), trace_end_ns(graph)}; }
+
+std::optional<uint64_t> ran_ns(const Process& process, const TraceWindow& window) {
+  if (!process.exit && process.reap) return std::nullopt;
+  uint64_t start = std::max(process.fork_ns.value_or(process.key.start_ns), window.begin);
+  return window.span(start, process.exit ? process.exit->ns : window.end);
+}
+
+std::optional<uint64_t> zombie_for_ns(const Process& process, const TraceWindow& window) {
+  auto since = process.zombie_since_ns();
+  if (!since) return std::nullopt;
+  if (!process.reap) return window.span(*since, window.end);
+  auto zombie = process.zombie_ns();
+  return zombie && window.span(*since, process.reap->ns) ? zombie : std::nullopt;
+}
+
+std::string describe_reaper(const Graph& graph, const ReapRecord& reap) {
+  const Process* traced = reap.reaper ? graph.find(*reap.reaper) : nullptr;
+  return describe_pid(reap.reaper_pid, traced ? traced->comm : reap.reaper_comm);
+}
+
+std::string reap_sentence(const Graph& graph, const Process& process, const TraceWindow& window) {
+  const auto& reap = process.reap;
+  if (!reap) {
+    if (process.exit) {
+      auto zombie = zombie_for_ns(process, window);
+      return zombie ? fmt::format("never reaped: a zombie for {} at the end", format_duration(*zombie))
+                    : std::string("never reaped: still a zombie at the end");
+    }
+    if (process.open_waits.empty()) return "still running at the end";
+    const OpenWait& wait = process.open_waits.front();
+    return fmt::format("still running at the end, blocked in wait for {} since {}",
+                       wait.target_pid ? fmt::format("id {}", wait.target_pid) : std::string("any child"),
+                       format_offset(graph.rel(wait.since_ns)));
+  }
+  std::string reaper = describe_reaper(graph, *reap);
+  if (reap->via == ReapVia::autoreap)
+    return fmt::format("auto-reaped at exit (parent {} {})", reaper,
+                       reap->parent_ignores_sigchld ? "ignores SIGCHLD" : "set SA_NOCLDWAIT");
+  std::string how = reap->via == ReapVia::released ? fmt::format("released by {}", reaper)
+                                                   : fmt::format("reaped by {} via {}", reaper, reap_via_name(reap->via));
+  const char* untraced = reap->via == ReapVia::released ? " (its wait was not traced)" : "";
+  auto zombie = zombie_for_ns(process, window);
+  if (!process.exit || !zombie)
+    return fmt::format("{}{} at {}{}", process.exit ? "" : "exit not seen; ", how, format_offset(graph.rel(reap->ns)),
+                       untraced);
+  return fmt::format("{} {} {}{}", how, reap->via == ReapVia::released ? "within" : "after", format_duration(*zombie),
+                     untraced);
 }
 
 ProcessFlags process_flags(const Process& process) {
@@ -81,22 +139,6 @@ bool reaped_by_stranger(const Process& process) {
   if (reap->reaper && process.fork_parent) return *reap->reaper != *process.fork_parent;
   if (reap->reaper || process.fork_parent) return true;
   return reap->reaper_pid != process.fork_parent_pid;
-}
-
-size_t utf8_length(std::string_view text) {
-  return static_cast<size_t>(std::count_if(text.begin(), text.end(),
-                                           [](char c) { return (static_cast<uint8_t>(c) & 0xC0) != 0x80; }));
-}
-
-std::string clip(std::string_view text, size_t max_chars) {
-  if (utf8_length(text) <= max_chars) return std::string(text);
-  if (max_chars == 0) return {};
-  size_t keep = max_chars - 1, chars = 0, i = 0;
-  for (; i < text.size(); ++i) {
-    bool starts_char = (static_cast<uint8_t>(text[i]) & 0xC0) != 0x80;
-    if (starts_char && chars++ == keep) break;
-  }
-  return std::string(text.substr(0, i)) + "…";
 }
 
 }  // namespace proclife

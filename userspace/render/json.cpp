@@ -1,17 +1,10 @@
 #include <ostream>
-#include <sstream>
 
 #include "json_writer.hpp"
 #include "report.hpp"
 
 namespace proclife {
 namespace {
-
-const char* handler_name(uint64_t handler) {
-  if (handler == 0) return "default";
-  if (handler == kernel::kSigIgn) return "ignore";
-  return "handler";
-}
 
 // Nanoseconds since the trace started, or null.
 std::optional<int64_t> rel(const Graph& graph, const std::optional<uint64_t>& ns) {
@@ -73,7 +66,7 @@ void write_sigchld(JsonWriter& json, const Graph& graph, const Process& process)
   json.key("result").value(sigchld_result_name(sig.result));
   json.key("delivered_ns").value(rel(graph, sig.delivered_ns));
   json.key("handler");
-  if (delivered) json.value(handler_name(sig.handler));
+  if (delivered) json.value(disposition_name(sig.disposition));
   else json.null();
   json.key("sa_flags").value(delivered ? std::optional(sig.sa_flags) : std::nullopt);
   json.end_object();
@@ -162,6 +155,10 @@ void write_process(JsonWriter& json, const Graph& graph, const Process& process)
 
 }  // namespace
 
+void write_json_process(JsonWriter& json, const Graph& graph, const Process& process) {
+  write_process(json, graph, process);
+}
+
 // Streamed one process at a time: a trace of a hundred thousand processes
 // must not become one document in memory.
 void write_json_report(const Graph& graph, const ReportContext& context, std::ostream& out) {
@@ -171,29 +168,19 @@ void write_json_report(const Graph& graph, const ReportContext& context, std::os
   json.key("schema_version").value(int64_t{1});
   json.key("command").value(context.command);
   json.key("lost_events").value(graph.lost_events());
+  json.key("decode_errors").value(graph.decode_errors());
+  json.key("reap_source");
+  if (graph.reap_source().empty()) json.null();
+  else json.value(graph.reap_source());
   json.key("duration_ns").value(graph.end_ns() > graph.origin_ns() ? graph.end_ns() - graph.origin_ns() : 0);
   json.key("processes").begin_array();
   for (const auto& process : graph.processes()) {
     write_process(json, graph, process);
-    if (text.size() > (64 << 10)) {
-      out << text;
-      text.clear();
-    }
+    json.spill(out);
   }
   json.end_array();
   json.end_object();
   out << text << '\n';
-}
-
-nlohmann::ordered_json json_report(const Graph& graph, const ReportContext& context) {
-  std::ostringstream text;
-  write_json_report(graph, context, text);
-  return nlohmann::ordered_json::parse(text.str());
-}
-
-std::string dump_json(const nlohmann::ordered_json& doc, int indent) {
-  // Invalid UTF-8 in a process's name or argv must not make the document invalid.
-  return doc.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace proclife

@@ -12,6 +12,7 @@
 #include "report.hpp"
 #include "svg_util.hpp"
 #include "tree.hpp"
+#include "verdict.hpp"
 
 namespace proclife {
 namespace {
@@ -58,8 +59,8 @@ constexpr const char* kStyle = R"(
 class SvgWriter {
  public:
   SvgWriter(const Graph& graph, std::ostream& out)
-      : graph_(graph), out_(out), end_ns_(trace_end_ns(graph)), tree_(build_tree(graph)), order_(tree_order(tree_)),
-        style_(row_style(order_.size())) {
+      : graph_(graph), out_(out), window_(trace_window(graph)), end_ns_(window_.end), cmd_end_(cmd_end_ns(graph)),
+        tree_(build_tree(graph)), order_(tree_order(tree_)), style_(row_style(order_.size())) {
     row_of_.resize(graph.processes().size());
     for (size_t row = 0; row < order_.size(); ++row) row_of_[order_[row]] = row;
     depth_.assign(graph.processes().size(), 0);
@@ -70,9 +71,11 @@ class SvgWriter {
   void write(const ReportContext& context);
 
  private:
+  // Always on the plot, whatever the time: a stamp outside the trace is clamped to its edge.
   double x(uint64_t ns) const {
-    double span = std::max<double>(1, end_ns_ - graph_.origin_ns());
-    return kPlotLeft + (kPlotRight - kPlotLeft) * (std::clamp(ns, graph_.origin_ns(), end_ns_) - graph_.origin_ns()) / span;
+    double span = std::max<double>(1, static_cast<double>(window_.length()));
+    double at = static_cast<double>(std::clamp(ns, window_.begin, window_.end) - window_.begin) / span;
+    return kPlotLeft + (kPlotRight - kPlotLeft) * std::clamp(at, 0.0, 1.0);
   }
   double row_top(size_t row) const { return kRowsTop + row * style_.height; }
   double row_mid(size_t row) const { return row_top(row) + style_.height / 2; }
@@ -93,7 +96,9 @@ class SvgWriter {
 
   const Graph& graph_;
   std::ostream& out_;
+  TraceWindow window_;
   uint64_t end_ns_;
+  uint64_t cmd_end_;
   ProcessTree tree_;
   std::vector<size_t> order_;
   RowStyle style_;
@@ -126,7 +131,7 @@ void SvgWriter::header(const ReportContext& context) {
   out_ << fmt::format("<text x=\"{}\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}</text>\n", kLabelLeft,
                       xml_text(title));
   std::string summary = fmt::format("{} processes, {} traced; times from the trace start", order_.size(),
-                                    format_duration(end_ns_ - graph_.origin_ns()));
+                                    format_duration(window_.length()));
   if (graph_.lost_events())
     summary += fmt::format(". WARNING: {} events lost, parts of this may be wrong", graph_.lost_events());
   out_ << fmt::format("<text x=\"{}\" y=\"40\" font-size=\"11\" class=\"dim\">{}</text>\n", kLabelLeft,
@@ -150,7 +155,7 @@ void SvgWriter::legend() {
        "r=\"2\"/>",
        "reap: child to the waiter");
   y += 18, x = kLabelLeft;
-  for (auto [flag, text] : {std::pair{"ORPHAN", "its parent died first (▼ when)"}, {"LEAKED", "still running at the end"},
+  for (auto [flag, text] : {std::pair{"ORPHAN", "its parent died first (▼ when)"}, {"LEAKED", "running when CMD exited"},
                             {"ZOMBIE", "never reaped"}, {"KILLED", "by a signal"}}) {
     out_ << fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\"><tspan class=\"{}\">{}</tspan>: {}</text>\n", x,
                         y + 4, flag, flag, text);
@@ -161,7 +166,7 @@ void SvgWriter::legend() {
 void SvgWriter::axis(double y, bool labels_above) {
   out_ << fmt::format("<line class=\"axis\" x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\"/>\n", kPlotLeft, y,
                       kPlotRight, y);
-  for (const auto& tick : time_ticks(end_ns_ - graph_.origin_ns(), 9)) {
+  for (const auto& tick : time_ticks(window_.length(), 9)) {
     double tx = x(graph_.origin_ns() + tick.ns);
     if (labels_above)
       out_ << fmt::format("<line class=\"grid\" x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\"/>\n", tx, y,
@@ -244,12 +249,10 @@ std::string SvgWriter::label(const Process& process, size_t row) const {
   double char_width = style_.font * 0.61;  // monospace
   auto max_chars = static_cast<size_t>((kPlotLeft - 10 - kLabelLeft - indent) / char_width);
   std::vector<TextRun> runs = {{fmt::format("{} {}", process.key.pid, clip(printable(process.comm), 20)), ""}};
-  ProcessFlags flags = process_flags(process);
-  for (auto [set, word] : {std::pair{flags.orphan, "ORPHAN"}, {flags.leaked, "LEAKED"}, {flags.zombie, "ZOMBIE"},
-                           {flags.killed, "KILLED"}})
-    if (set) runs.push_back({std::string(" ") + word, word});
+  for (auto word : flag_names(verdict(graph_, process, cmd_end_)))
+    runs.push_back({" " + std::string(word), std::string(word)});
   if (process.exit) runs.push_back({" " + exit_text(process), "dim"});
-  if (!process.execs.empty()) runs.push_back({"  " + shell_join(process.execs.back().argv), "argv"});
+  if (!process.execs.empty()) runs.push_back({"  " + last_argv(process), "argv"});
   return fmt::format("<text class=\"label\" x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"{}\">{}</text>", kLabelLeft + indent,
                      row_mid(row) + style_.font * 0.35, style_.font, tspans(runs, max_chars));
 }
@@ -257,22 +260,15 @@ std::string SvgWriter::label(const Process& process, size_t row) const {
 // The whole story of the row, shown on hover.
 std::string SvgWriter::tooltip(const Process& process) const {
   std::string text = describe_process(process);
-  if (!process.execs.empty()) text += ": " + shell_join(process.execs.back().argv);
+  if (!process.execs.empty()) text += ": " + last_argv(process);
   Lifetime life = lifetime(graph_, process, end_ns_);
   text += fmt::format("\n{} at {}", process.pre_existing ? "seen" : clone_kind_name(process),
                       format_offset(graph_.rel(life.start_ns)));
   if (process.fork_parent_pid) text += fmt::format(" by pid {}", process.fork_parent_pid);
-  std::string ran = format_duration(life.exit_ns - life.start_ns);
-  text += process.exit ? fmt::format("; {} after {}", exit_text(process), ran) : "; still running after " + ran;
-  if (const auto& reap = process.reap) {
-    std::string reaper = describe_pid(reap->reaper_pid, reap->reaper_comm);
-    text += reap->via == ReapVia::autoreap
-                ? fmt::format("\nauto-reaped at exit ({} ignores SIGCHLD)", reaper)
-                : fmt::format("\nzombie for {}, reaped by {} ({})", format_duration(*process.zombie_ns()), reaper,
-                              reap_via_name(reap->via));
-  } else if (process.exit) {
-    text += fmt::format("\nnever reaped: a zombie for {} at the end", format_duration(life.reap_ns - life.exit_ns));
-  }
+  auto ran = ran_ns(process, window_);
+  if (process.exit) text += "; " + exit_text(process) + (ran ? " after " + format_duration(*ran) : "");
+  else if (!process.reap) text += "; still running" + (ran ? " after " + format_duration(*ran) : "");
+  if (process.exit || process.reap) text += "\n" + reap_sentence(graph_, process, window_);
   if (const auto& orphan = process.orphaned)
     text += fmt::format("\norphaned at {}, adopted by {}", format_offset(graph_.rel(orphan->ns)),
                         describe_pid(orphan->new_parent.pid, orphan->new_parent_comm));
