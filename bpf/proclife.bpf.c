@@ -40,9 +40,13 @@ struct {
 
 /* tgid -> group leader start_time; 0 means "adopt the first start time seen",
  * which is how userspace hands over a pid whose start_time it cannot know. */
+/* Not preallocated: creating 65536 preallocated entries took ~30 ms of
+ * start-up (BPF_MAP_CREATE, measured with strace -T); entries are allocated
+ * at fork instead, which kernels since 6.1 do from a per-CPU cache. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, __u64);
 } traced SEC(".maps");
@@ -51,18 +55,21 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, __u64);
 } wait_started SEC(".maps");
 
-/* parent tid -> the child its clone-family syscall just made, so the flags
- * seen when the syscall returns can be attached to the right child. */
+/* tgid -> threads the traced process created: counted here, sent with the
+ * process's exit, instead of a ring-buffer record per thread. Entries are
+ * made on a process's first thread and removed when it dies or is freed. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
-	__type(value, struct pl_task_id);
-} last_child SEC(".maps");
+	__type(value, __u32);
+} thread_forks SEC(".maps");
 
 /* Ring-buffer reservations that failed, per event kind; slot 0 counts
  * children that could not be added to the full `traced` map. */
@@ -148,16 +155,52 @@ static __always_inline void fill_header(struct pl_header *hdr, __u32 kind, struc
 	hdr->tgid_start_ns = leader_start_ns(task);
 }
 
-/* The pid a task has in its own pid namespace (task_pid_vnr as seen from inside). */
+/* The pid a task has in its own pid namespace (task_pid_vnr as seen from
+ * inside). Direct BTF reads; the variable-index walk only below the root. */
 static __always_inline void task_ns_pid(struct task_struct *task, __u32 *nr, __u32 *level)
 {
-	struct pid *pid = BPF_CORE_READ(task, thread_pid);
-	unsigned int lvl = BPF_CORE_READ(pid, level);
+	struct pid *pid = task->thread_pid;
+	unsigned int lvl = pid->level;
 
 	*level = lvl;
-	*nr = BPF_CORE_READ(task, pid);
+	*nr = task->pid;
 	if (lvl > 0 && lvl < 32)
 		*nr = BPF_CORE_READ(pid, numbers[lvl].nr);
+}
+
+/* task->comm by two direct loads, not a string-copy helper call: the kernel
+ * keeps it NUL-terminated, and userspace bounds it anyway. */
+static __always_inline void copy_comm(char *dst, struct task_struct *task)
+{
+	__builtin_memcpy(dst, task->comm, PL_COMM_LEN);
+}
+
+/* Which clone-family call the current task is in, and with which flags:
+ * sched_process_fork fires inside it, so the saved user registers still
+ * hold the syscall number and its first argument (x86_64). */
+static __always_inline void clone_facts(struct pl_fork_event *e)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	__u32 nr = regs->orig_ax;
+	__u64 flags = 0;
+
+	e->clone_flags_known = 1;
+	if (nr == PL_NR_CLONE)
+		flags = regs->di;
+	else if (nr == PL_NR_FORK)
+		flags = PL_SIGCHLD;
+	else if (nr == PL_NR_VFORK)
+		flags = PL_CLONE_VFORK | PL_CLONE_VM | PL_SIGCHLD;
+	else if (nr == PL_NR_CLONE3) {
+		/* struct clone_args begins with flags; the kernel has just copied it. */
+		if (bpf_probe_read_user(&flags, sizeof(flags), (void *)regs->di))
+			e->clone_flags_known = 0;
+	} else {
+		nr = 0; /* not a clone-family call (an io_uring worker, say) */
+		e->clone_flags_known = 0;
+	}
+	e->clone_nr = nr;
+	e->clone_flags = flags;
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -167,40 +210,39 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_
 	__u32 parent_tgid = parent->tgid;
 	__u32 child_tgid = child->tgid;
 	__u64 child_start = child->start_time;
-	struct pl_task_id made;
-	__u64 parent_start;
-	__u32 parent_tid;
+	__u32 one = 1, *count;
 
 	if ((child->flags & PL_PF_KTHREAD) || skip_task(parent))
 		return 0;
-	parent_start = leader_start_ns(parent);
-	if (!is_traced(parent_tgid, parent_start))
+	if (!is_traced(parent_tgid, leader_start_ns(parent)))
 		return 0;
-	/* A new process joins the traced tree here, before it can run. */
-	if (!cfg_trace_all && child_tgid != parent_tgid &&
-	    bpf_map_update_elem(&traced, &child_tgid, &child_start, BPF_ANY))
-		__sync_fetch_and_add(&lost_events[0], 1);
-
-	fill_task_id(&made, child);
-	/* A new thread's group leader is its creator's leader, whose start we
-	 * already hold; a new process is its own leader, possibly not yet linked. */
-	made.tgid_start_ns = child_tgid == parent_tgid ? parent_start : child_start;
-	/* Threads are counted from this event alone; only a new process gets
-	 * the flags of the clone call that made it. */
-	if (child_tgid != parent_tgid) {
-		parent_tid = parent->pid;
-		bpf_map_update_elem(&last_child, &parent_tid, &made, BPF_ANY);
+	if (child_tgid == parent_tgid) {
+		/* A thread: counted here, reported with the process's exit. */
+		count = bpf_map_lookup_elem(&thread_forks, &parent_tgid);
+		if (count)
+			__sync_fetch_and_add(count, 1);
+		else if (bpf_map_update_elem(&thread_forks, &parent_tgid, &one, BPF_NOEXIST) &&
+			 (count = bpf_map_lookup_elem(&thread_forks, &parent_tgid)))
+			__sync_fetch_and_add(count, 1); /* another thread made the entry first */
+		return 0;
 	}
+	/* A new process joins the traced tree here, before it can run. */
+	if (!cfg_trace_all && bpf_map_update_elem(&traced, &child_tgid, &child_start, BPF_ANY))
+		__sync_fetch_and_add(&lost_events[0], 1);
 
 	e = reserve(PL_EV_FORK, sizeof(*e));
 	if (!e)
 		return 0;
 	fill_header(&e->hdr, PL_EV_FORK, parent);
-	e->child = made;
+	/* A new process is its own leader, possibly not yet linked. */
+	e->child.tid = child->pid;
+	e->child.tgid = child_tgid;
+	e->child.tgid_start_ns = child_start;
 	task_ns_pid(child, &e->child_ns_pid, &e->child_ns_level);
 	e->child_exit_signal = child->exit_signal;
 	e->shares_mm = child->mm == parent->mm;
-	BPF_CORE_READ_STR_INTO(&e->comm, child, comm);
+	copy_comm(e->comm, child);
+	clone_facts(e);
 	submit(e);
 	return 0;
 }
@@ -221,7 +263,7 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 		return 0;
 	fill_header(&e->hdr, PL_EV_EXEC, task);
 	e->old_tid = old_pid;
-	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
+	copy_comm(e->comm, task);
 	n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
 	e->filename_len = n > 0 ? n - 1 : 0;
 
@@ -333,7 +375,17 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 		e->ptraced = 2;
 #endif
 	task_ns_pid(task, &e->ns_pid, &e->ns_level);
-	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
+	copy_comm(e->comm, task);
+	e->thread_forks = 0;
+	e->pad = 0;
+	if (group_dead) {
+		__u32 tgid = task->tgid, *count = bpf_map_lookup_elem(&thread_forks, &tgid);
+
+		if (count) {
+			e->thread_forks = *count;
+			bpf_map_delete_elem(&thread_forks, &tgid);
+		}
+	}
 
 	parent = task->real_parent;
 	fill_task_id(&e->parent, parent);
@@ -367,10 +419,15 @@ int BPF_PROG(handle_sched_process_free, struct task_struct *task)
 	known = bpf_map_lookup_elem(&traced, &tgid);
 	if (known && *known == start)
 		bpf_map_delete_elem(&traced, &tgid);
+	/* Normally gone at the group's death; a lost exit must not leave it. */
+	bpf_map_delete_elem(&thread_forks, &tgid);
 	e = reserve(PL_EV_FREE, sizeof(*e));
 	if (!e)
 		return 0;
 	fill_header(&e->hdr, PL_EV_FREE, task);
+	/* release_task() leaves real_parent alone: the parent that reaped it
+	 * (or adopted it first), for when no wait result was seen. */
+	fill_task_id(&e->parent, task->real_parent);
 	submit(e);
 	return 0;
 }
@@ -406,115 +463,129 @@ int BPF_PROG(handle_sched_process_wait, struct pid *target)
 	return 0;
 }
 
-/* x86_64 siginfo: si_code at 8; the _sigchld fields si_pid at 16, si_status at 24. */
-static __always_inline void read_wait_result(struct pl_wait_exit_event *e, struct pt_regs *regs)
-{
-	if (e->syscall_nr == PL_NR_WAIT4) {
-		int *wstatus = (int *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+/* What the wait call was and what it returned, in the syscall's terms. */
+struct wait_call {
+	__u32 nr;
+	__s32 which;
+	__s32 id;
+	__u32 options;
+	__s64 ret;
+	__s32 status;
+	__s32 info_code;
+	__s32 info_pid;
+	__u32 status_read;
+};
 
-		if (e->ret > 0 && wstatus && !bpf_probe_read_user(&e->status, sizeof(e->status), wstatus))
-			e->status_read = 1;
-		return;
-	}
-	{
-		char *infop = (char *)PT_REGS_PARM3_CORE_SYSCALL(regs);
-
-		if (e->ret == 0 && infop &&
-		    !bpf_probe_read_user(&e->info_code, sizeof(e->info_code), infop + 8) &&
-		    !bpf_probe_read_user(&e->info_pid, sizeof(e->info_pid), infop + 16) &&
-		    !bpf_probe_read_user(&e->status, sizeof(e->status), infop + 24))
-			e->status_read = 1;
-	}
-}
-
-static __always_inline int on_wait_return(struct task_struct *task, struct pt_regs *regs,
-					  __u32 nr, long ret)
+static __always_inline int on_wait_return(struct task_struct *task, struct wait_call *call)
 {
 	struct pl_wait_exit_event *e;
-	__u32 tid = BPF_CORE_READ(task, pid);
+	__u32 tid = task->pid;
 	__u64 *started;
 
 	if (!is_traced_or_self(task))
 		return 0;
+	started = bpf_map_lookup_elem(&wait_started, &tid);
 	e = reserve(PL_EV_WAIT_EXIT, sizeof(*e));
 	if (!e) {
-		bpf_map_delete_elem(&wait_started, &tid);
+		if (started)
+			bpf_map_delete_elem(&wait_started, &tid);
 		return 0;
 	}
 	fill_header(&e->hdr, PL_EV_WAIT_EXIT, task);
-	started = bpf_map_lookup_elem(&wait_started, &tid);
 	e->enter_ns = started ? *started : 0;
-	bpf_map_delete_elem(&wait_started, &tid);
-	e->syscall_nr = nr;
-	e->arg_which = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	e->arg_id = nr == PL_NR_WAITID ? PT_REGS_PARM2_CORE_SYSCALL(regs) : 0;
-	e->options = nr == PL_NR_WAITID ? PT_REGS_PARM4_CORE_SYSCALL(regs) : PT_REGS_PARM3_CORE_SYSCALL(regs);
-	e->ret = ret;
-	e->status = 0;
-	e->info_code = 0;
-	e->info_pid = 0;
-	e->status_read = 0;
-	read_wait_result(e, regs);
-	submit(e);
-	return 0;
-}
-
-static __always_inline int on_clone_return(struct task_struct *task, struct pt_regs *regs,
-					   __u32 nr, long ret)
-{
-	struct pl_clone_return_event *e;
-	struct pl_task_id *child;
-	__u32 tid;
-	__u64 flags = 0;
-	__u32 known = 1;
-
-	if (ret <= 0) /* the child's own return, or a failure */
-		return 0;
-	tid = BPF_CORE_READ(task, pid);
-	child = bpf_map_lookup_elem(&last_child, &tid);
-	if (!child)
-		return 0;
-	e = reserve(PL_EV_CLONE_RETURN, sizeof(*e));
-	if (!e) {
-		bpf_map_delete_elem(&last_child, &tid);
-		return 0;
-	}
-	fill_header(&e->hdr, PL_EV_CLONE_RETURN, task);
-	e->child = *child;
-	bpf_map_delete_elem(&last_child, &tid);
-	if (nr == PL_NR_CLONE)
-		flags = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	else if (nr == PL_NR_FORK)
-		flags = PL_SIGCHLD;
-	else if (nr == PL_NR_VFORK)
-		flags = PL_CLONE_VFORK | PL_CLONE_VM | PL_SIGCHLD;
-	else if (bpf_probe_read_user(&flags, sizeof(flags), (void *)PT_REGS_PARM1_CORE_SYSCALL(regs)))
-		known = 0; /* clone3: struct clone_args begins with flags */
-	e->flags = flags;
-	e->flags_known = known;
-	e->syscall_nr = nr;
-	e->ret = ret;
+	if (started)
+		bpf_map_delete_elem(&wait_started, &tid);
+	e->syscall_nr = call->nr;
+	e->arg_which = call->which;
+	e->arg_id = call->id;
+	e->options = call->options;
+	e->ret = call->ret;
+	e->status = call->status;
+	e->info_code = call->info_code;
+	e->info_pid = call->info_pid;
+	e->status_read = call->status_read;
 	submit(e);
 	return 0;
 }
 
 /* Every syscall on the machine passes here while attached: decide on the
- * syscall number first, before touching anything else. */
+ * syscall number first, before touching anything else. Only where fexit
+ * cannot load (see the two programs below). */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 {
 	/* A direct BTF read, not a probe-read helper call: this line runs for
 	 * every syscall of every thread while proclife is attached. */
 	__u32 nr = regs->orig_ax;
-	struct task_struct *task;
+	struct wait_call call = {};
 
-	if (nr != PL_NR_WAIT4 && nr != PL_NR_WAITID && nr != PL_NR_CLONE && nr != PL_NR_CLONE3 &&
-	    nr != PL_NR_FORK && nr != PL_NR_VFORK)
+	if (nr != PL_NR_WAIT4 && nr != PL_NR_WAITID)
 		return 0;
-	task = (struct task_struct *)bpf_get_current_task_btf();
-	if (nr == PL_NR_WAIT4 || nr == PL_NR_WAITID)
-		return on_wait_return(task, regs, nr, ret);
-	return on_clone_return(task, regs, nr, ret);
+	call.nr = nr;
+	call.ret = ret;
+	call.which = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	if (nr == PL_NR_WAIT4) {
+		int *wstatus = (int *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+
+		call.options = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		if (ret > 0 && wstatus && !bpf_probe_read_user(&call.status, sizeof(call.status), wstatus))
+			call.status_read = 1;
+	} else {
+		/* x86_64 siginfo: si_code at 8; _sigchld's si_pid at 16, si_status at 24. */
+		char *infop = (char *)PT_REGS_PARM3_CORE_SYSCALL(regs);
+
+		call.id = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		call.options = PT_REGS_PARM4_CORE_SYSCALL(regs);
+		if (ret == 0 && infop &&
+		    !bpf_probe_read_user(&call.info_code, sizeof(call.info_code), infop + 8) &&
+		    !bpf_probe_read_user(&call.info_pid, sizeof(call.info_pid), infop + 16) &&
+		    !bpf_probe_read_user(&call.status, sizeof(call.status), infop + 24))
+			call.status_read = 1;
+	}
+	return on_wait_return((struct task_struct *)bpf_get_current_task_btf(), &call);
+}
+
+/* The same facts with no syscall hook: fexit on the functions wait4 and
+ * waitid call (BTF FUNCs, not inlined, on 6.1 and 6.12). Loaded only where
+ * the kernel allows fentry/fexit; the probe falls back to sys_exit. */
+SEC("fexit/kernel_wait4")
+int BPF_PROG(handle_kernel_wait4_exit, pid_t upid, int *stat_addr, int options, struct rusage *ru, long ret)
+{
+	struct wait_call call = {};
+
+	call.nr = PL_NR_WAIT4;
+	call.which = upid;
+	call.options = options;
+	call.ret = ret;
+	/* kernel_wait4() has put the status to user memory before returning. */
+	if (ret > 0 && stat_addr && !bpf_probe_read_user(&call.status, sizeof(call.status), stat_addr))
+		call.status_read = 1;
+	return on_wait_return((struct task_struct *)bpf_get_current_task_btf(), &call);
+}
+
+/* kernel_waitid() returns the reaped pid (waitid() then returns 0) and
+ * fills a kernel struct waitid_info, read here even when the caller passed
+ * no siginfo. CLD_* is its `cause`. */
+SEC("fexit/kernel_waitid")
+int BPF_PROG(handle_kernel_waitid_exit, int which, pid_t upid, struct waitid_info *infop, int options,
+	     struct rusage *ru, long ret)
+{
+	struct wait_call call = {};
+
+	call.nr = PL_NR_WAITID;
+	call.which = which;
+	call.id = upid;
+	call.options = options;
+	call.ret = ret > 0 ? 0 : ret;
+	if (ret >= 0 && infop) {
+		if (ret > 0) {
+			call.info_code = BPF_CORE_READ(infop, cause);
+			call.info_pid = BPF_CORE_READ(infop, pid);
+			call.status = BPF_CORE_READ(infop, status);
+		}
+		call.status_read = 1;
+	}
+	return on_wait_return((struct task_struct *)bpf_get_current_task_btf(), &call);
 }
 
 static __always_inline void read_siginfo(struct pl_signal_event *e, struct kernel_siginfo *info)
@@ -557,7 +628,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	e->sa_handler = 0;
 	e->sa_flags = 0;
 	read_siginfo(e, info);
-	BPF_CORE_READ_STR_INTO(&e->comm, sender, comm);
+	copy_comm(e->comm, sender);
 	submit(e);
 	return 0;
 }
@@ -581,7 +652,7 @@ int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info, struct
 	e->sa_handler = (__u64)BPF_CORE_READ(ka, sa.sa_handler);
 	e->sa_flags = BPF_CORE_READ(ka, sa.sa_flags);
 	read_siginfo(e, info);
-	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
+	copy_comm(e->comm, task);
 	submit(e);
 	return 0;
 }

@@ -26,7 +26,8 @@ enum pl_event_kind {
 	PL_EV_WAIT_EXIT = 6,   /* wait4/waitid returned */
 	PL_EV_SIGNAL_GENERATE = 7,
 	PL_EV_SIGNAL_DELIVER = 8,
-	PL_EV_CLONE_RETURN = 9, /* clone-family syscall returned in the parent */
+	PL_EV_CLONE_RETURN = 9, /* retired: clone facts now ride in the fork record;
+				 * kept so older recordings still replay */
 	PL_EV_KIND_COUNT = 10,
 };
 
@@ -47,7 +48,10 @@ struct pl_task_id {
 	__u64 tgid_start_ns;
 };
 
-/* sched_process_fork, in the parent's context. */
+/* sched_process_fork, in the parent's context, for a new process only (a new
+ * thread is counted in the kernel and reported with its process's exit). The
+ * parent is still inside its clone-family call, so its saved user registers
+ * say which call it was and with which flags. */
 struct pl_fork_event {
 	struct pl_header hdr;
 	struct pl_task_id child;
@@ -56,6 +60,9 @@ struct pl_fork_event {
 	__u32 child_exit_signal;
 	__u32 shares_mm;      /* child->mm == parent->mm: CLONE_VM */
 	char comm[PL_COMM_LEN];
+	__u64 clone_flags;    /* as the caller asked (fork: SIGCHLD; vfork: CLONE_VFORK|CLONE_VM|SIGCHLD) */
+	__u32 clone_nr;       /* the parent's syscall (PL_NR_*); 0: not a clone-family call */
+	__u32 clone_flags_known; /* 0 when clone3's struct could not be read */
 };
 
 /* sched_process_exec, after the new image is in place. */
@@ -88,12 +95,15 @@ struct pl_exit_event {
 	__u32 ptraced;
 	char comm[PL_COMM_LEN];
 	__u64 cgroup_id;              /* cgroup2 id (inode of its directory) at exit */
+	__u32 thread_forks;     /* group_dead: threads the process created while traced */
+	__u32 pad;
 };
 
 /* sched_process_free for a leader task: the process is gone for good. It runs
  * from an RCU callback, so the header names the freed task, not current. */
 struct pl_free_event {
 	struct pl_header hdr;
+	struct pl_task_id parent; /* real_parent when released: who reaped it */
 };
 
 struct pl_wait_enter_event {
@@ -102,7 +112,9 @@ struct pl_wait_enter_event {
 	__u32 pad;
 };
 
-/* sys_exit of wait4/waitid: the whole call, arguments and result. */
+/* wait4/waitid returned (tp_btf/sys_exit, or fexit on kernel_wait4 and
+ * kernel_waitid, translated to what the syscall returns): the whole call,
+ * arguments and result. */
 struct pl_wait_exit_event {
 	struct pl_header hdr;
 	__u64 enter_ns;     /* 0 when do_wait() was never reached (bad arguments) */
@@ -131,8 +143,8 @@ struct pl_signal_event {
 	char comm[PL_COMM_LEN];   /* sender's comm */
 };
 
-/* sys_exit of clone/clone3/fork/vfork in the parent: the flags the caller
- * asked for, attached to the child the kernel made for it. */
+/* Retired (older probes: sys_exit of clone/clone3/fork/vfork in the parent);
+ * the decoder still reads it. */
 struct pl_clone_return_event {
 	struct pl_header hdr;
 	struct pl_task_id child;
@@ -163,13 +175,20 @@ struct pl_clone_return_event {
 
 #define PL_CFG_TRACE_ALL 1
 
+/* Where wait results come from (the probe's choice, reported to the user). */
+enum pl_reap_source {
+	PL_REAP_NONE = 0,      /* no syscall hook: reaps known from sched_process_free only */
+	PL_REAP_SYS_EXIT = 1,  /* tp_btf/sys_exit: every syscall on the host pays for it */
+	PL_REAP_FEXIT = 2,     /* fexit on kernel_wait4/kernel_waitid: no syscall cost */
+};
+
 #ifdef __cplusplus
 static_assert(sizeof(struct pl_header) == 32, "pl_header ABI");
 static_assert(sizeof(struct pl_task_id) == 16, "pl_task_id ABI");
-static_assert(sizeof(struct pl_fork_event) == 80, "pl_fork_event ABI");
+static_assert(sizeof(struct pl_fork_event) == 96, "pl_fork_event ABI");
 static_assert(sizeof(struct pl_exec_event) == 1344, "pl_exec_event ABI");
-static_assert(sizeof(struct pl_exit_event) == 136, "pl_exit_event ABI");
-static_assert(sizeof(struct pl_free_event) == 32, "pl_free_event ABI");
+static_assert(sizeof(struct pl_exit_event) == 144, "pl_exit_event ABI");
+static_assert(sizeof(struct pl_free_event) == 48, "pl_free_event ABI");
 static_assert(sizeof(struct pl_wait_enter_event) == 40, "pl_wait_enter_event ABI");
 static_assert(sizeof(struct pl_wait_exit_event) == 80, "pl_wait_exit_event ABI");
 static_assert(sizeof(struct pl_signal_event) == 104, "pl_signal_event ABI");

@@ -22,7 +22,7 @@ readonly BENCH_BIN=$REPO_ROOT/build/bench
 readonly README=$REPO_ROOT/README.md
 readonly MARK_START='<!-- bench:start -->'
 readonly MARK_END='<!-- bench:end -->'
-readonly ALL_VARIANTS=(untraced proclife strace bpftrace libbpf-tools)
+readonly ALL_VARIANTS=(untraced proclife proclife-attached strace bpftrace libbpf-tools)
 # A tracer that has not attached after this long is reported as failed
 # rather than hanging the whole benchmark.
 readonly ATTACH_TIMEOUT_S=60
@@ -224,7 +224,7 @@ warn_if_busy() {
 build_workloads() {
 	mkdir -p "$BENCH_BIN"
 	local w
-	for w in fork_storm exec_storm thread_storm timed_run; do
+	for w in fork_storm exec_storm thread_storm timed_run syscall_tax; do
 		cc -O2 -Wall -Wextra -pthread -o "$BENCH_BIN/$w" "$BENCH_SRC/$w.c"
 	done
 	TIMED_RUN=$BENCH_BIN/timed_run
@@ -474,6 +474,7 @@ run_variant() { # VARIANT WORKLOAD
 	strace) run_strace "$2" ;;
 	bpftrace) run_bpftrace "$2" ;;
 	libbpf-tools) run_libbpf_tools "$2" ;;
+	proclife-attached) run_proclife_attached "$2" ;;
 	esac
 }
 
@@ -482,6 +483,113 @@ run_variant() { # VARIANT WORKLOAD
 rotated_variants() { # REP
 	local n=${#ACTIVE[@]} i
 	for ((i = 0; i < n; i++)); do echo "${ACTIVE[(i + $1) % n]}"; done
+}
+
+# --------------------------------------------- proclife measured like the peers --
+
+# proclife-attached: proclife is started and attached before the timer, as
+# bpftrace and libbpf-tools are; its start-up and teardown are left out. The
+# workload's timed_run waits on a FIFO under a shell that `proclife attach
+# -p` follows; once proclife says it is attached, the FIFO releases it.
+run_proclife_attached() {
+	local rc=0 fifo=$WORK/gate.fifo json=$WORK/proclife-attached.json
+	rm -f "$fifo" "$json" "$WORK/res"
+	mkfifo "$fifo"
+	sh -c 'read -r _ <"$1"; shift; exec "$@"' gate "$fifo" \
+		"$TIMED_RUN" -r "$WORK/res" -- "${WL_ARGV[@]}" >/dev/null 2>"$WORK/wl.err" &
+	local gate=$!
+	if ! start_system_tracer proclife-attached "$WORK/proclife-attached.out" 'attached to' \
+		sh -c 'exec "$@" 2>&1' attach "$PROCLIFE_RUN" attach -p "$gate" --format json -o "$json"; then
+		echo go >"$fifo"
+		wait "$gate" || true
+		record run "$1" proclife-attached "$REP" - 1 - - - - "$TRACER_FAILURE"
+		return
+	fi
+	local base_cpu
+	base_cpu=$(proc_cpu_ms "${LIVE_TRACERS[$TRACER_WRAPPER]}")
+	echo go >"$fifo"
+	wait "$gate" || rc=$?
+	# attach ends by itself when the followed pid exits.
+	local w=${TRACER_BY_NAME[proclife-attached]}
+	unset "TRACER_BY_NAME[proclife-attached]"
+	wait_for_exit "$w" "$STOP_TIMEOUT_S" || stop_tracer_pid "$w"
+	wait "$w" 2>/dev/null || true
+	unset "LIVE_TRACERS[$w]"
+	local counts
+	counts=$(proclife_counts "$json" "$WORK/proclife-attached.out")
+	record run "$1" proclife-attached "$REP" "$(kv "$WORK/res" wall_ms)" "$rc" \
+		"${counts% *}" "${counts#* }" \
+		"$(cpu_since "$base_cpu" "$(kv "$WORK/proclife-attached.res" self_cpu_ms)")" \
+		"$(kv "$WORK/proclife-attached.res" self_hwm_kb)" "$(note_if_failed "$rc" "$WORK/wl.err")"
+}
+
+# The syscall tax: ns per getppid(2) of a process proclife does not trace,
+# untraced and with proclife following an unrelated `sleep`, once per reap
+# source (a source the kernel refuses is reported as such).
+measure_syscall_tax() {
+	SYSCALL_TAX_TABLE=""
+	[[ -n $PROCLIFE_RUN && -x $BENCH_BIN/syscall_tax ]] || return 0
+	local calls=200000 batches=7 rep src err pid ns
+	((OPT_QUICK)) && calls=50000 batches=5
+	: >"$WORK/tax.tsv"
+	declare -A refused=()
+	for ((rep = 1; rep <= REPS; rep++)); do
+		log "syscall tax $rep/$REPS"
+		for src in untraced sys_exit fexit none; do
+			[[ -n ${refused[$src]:-} ]] && continue
+			pid=
+			if [[ $src != untraced ]]; then
+				err=$WORK/tax-$src.err
+				PROCLIFE_REAP_SOURCE=$src "$PROCLIFE_RUN" run --verbose -o /dev/null -- sleep 3600 2>"$err" &
+				pid=$!
+				local deadline=$((SECONDS + ATTACH_TIMEOUT_S))
+				until grep -q "reap source: $src" "$err" 2>/dev/null; do
+					if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
+						refused[$src]=$(grep -v '^libbpf:' "$err" | grep -m1 -i 'refuse\|error\|cannot' | cut -c1-120)
+						kill -INT "$pid" 2>/dev/null || true
+						wait "$pid" 2>/dev/null || true
+						pid=
+						break
+					fi
+					sleep 0.05
+				done
+				[[ -n $pid ]] || continue
+			fi
+			ns=$("$BENCH_BIN/syscall_tax" "$calls" "$batches")
+			printf '%s\t%s\n' "$src" "$ns" >>"$WORK/tax.tsv"
+			if [[ -n $pid ]]; then
+				kill -INT "$pid" 2>/dev/null || true
+				wait "$pid" 2>/dev/null || true
+			fi
+		done
+	done
+	local refused_file=$WORK/tax-refused.tsv
+	: >"$refused_file"
+	for src in "${!refused[@]}"; do printf '%s\t%s\n' "$src" "${refused[$src]:-refused}" >>"$refused_file"; done
+	SYSCALL_TAX_TABLE=$(python3 - "$WORK/tax.tsv" "$refused_file" <<'PY'
+import statistics, sys
+from collections import defaultdict
+ns = defaultdict(list)
+for line in open(sys.argv[1]):
+    src, value = line.split()
+    ns[src].append(float(value))
+refused = dict(l.rstrip("\n").split("\t", 1) for l in open(sys.argv[2]) if l.strip())
+base = statistics.median(ns["untraced"]) if ns["untraced"] else None
+names = {"untraced": "untraced", "sys_exit": "proclife, reap source sys_exit (tp_btf/sys_exit)",
+         "fexit": "proclife, reap source fexit (kernel_wait4/kernel_waitid)", "none": "proclife, reap source none (no syscall hook)"}
+out = ["| getppid(2) loop, another process traced | ns per call, median (min–max) | extra ns per call |", "|---|---:|---:|"]
+for src in ["untraced", "sys_exit", "fexit", "none"]:
+    if src in refused:
+        out.append(f"| {names[src]} | not available: {refused[src].replace('|', '/')} | |")
+        continue
+    if not ns[src]:
+        continue
+    m = statistics.median(ns[src])
+    extra = "—" if src == "untraced" or base is None else f"{m - base:+.0f}"
+    out.append(f"| {names[src]} | {m:.0f} ({min(ns[src]):.0f}–{max(ns[src]):.0f}) | {extra} |")
+print("\n".join(out))
+PY
+)
 }
 
 # ------------------------------------------------------------ the bench --
@@ -598,9 +706,13 @@ Regenerate with \`$cmd\` from the repository root, as root (it installs strace, 
 
 $(render_table)
 
-Userspace micro-benchmark (\`build/proclife_userspace_bench\`, [bench/userspace_bench.cpp](bench/userspace_bench.cpp)): ${USERSPACE_LINE}.
+${SYSCALL_TAX_TABLE:+Syscall tax on the rest of the host ([bench/syscall_tax.c](bench/syscall_tax.c), best of several batches per run):
 
-Variants: **untraced** runs the workload alone; **proclife** is \`build/proclife run --format json -o FILE -- W\` (report to tmpfs); **strace** is \`strace -f -e trace=process,signal -o /dev/null W\`; **bpftrace** runs [bench/proclife_equiv.bt](bench/proclife_equiv.bt) system-wide (same tracepoints as proclife, one printf per event to a tmpfs file); **libbpf-tools** runs \`exitsnoop\` + \`execsnoop\` system-wide (line-buffered to tmpfs files). Wall time runs from fork to exit of the measured command ([bench/timed_run.c](bench/timed_run.c)). proclife and strace *are* the measured command, so their time includes their own start-up and teardown (see the start-up table); bpftrace and libbpf-tools are started before the timer, and the workload starts only once their probes are live (libbpf-tools print their header after attaching; bpftrace's last-attached probe has reported one of our forks). All processes run at nice -10 to damp interference from other work on the machine. BPF programs run in the context of the traced tasks, so their cost shows in the workload's wall time, not in the tracer's CPU.
+$SYSCALL_TAX_TABLE
+
+}Userspace micro-benchmark (\`build/proclife_userspace_bench\`, [bench/userspace_bench.cpp](bench/userspace_bench.cpp)): ${USERSPACE_LINE}.
+
+Variants: **untraced** runs the workload alone; **proclife** is \`build/proclife run --format json -o FILE -- W\` (report to tmpfs); **proclife-attached** is \`build/proclife attach -p GATE --format json -o FILE\` started before the timer, as the peers are, on a shell that then execs the timed workload; **strace** is \`strace -f -e trace=process,signal -o /dev/null W\`; **bpftrace** runs [bench/proclife_equiv.bt](bench/proclife_equiv.bt) system-wide (same tracepoints as proclife, one printf per event to a tmpfs file); **libbpf-tools** runs \`exitsnoop\` + \`execsnoop\` system-wide (line-buffered to tmpfs files). Wall time runs from fork to exit of the measured command ([bench/timed_run.c](bench/timed_run.c)). proclife and strace *are* the measured command, so their time includes their own start-up and teardown (see the start-up table); bpftrace and libbpf-tools are started before the timer, and the workload starts only once their probes are live (libbpf-tools print their header after attaching; bpftrace's last-attached probe has reported one of our forks). All processes run at nice -10 to damp interference from other work on the machine. BPF programs run in the context of the traced tasks, so their cost shows in the workload's wall time, not in the tracer's CPU.
 
 ¹ proclife: length of \`processes\` and \`lost_events\` from its JSON report (descendants of the workload only). bpftrace: lines printed by the script and its "Lost N events" total; libbpf-tools: lines printed by exitsnoop (process exits) + execsnoop (execs) and their "Lost N events" totals. Both are system-wide, so they include other processes on the machine during the run. strace stops the tracee for every event: nothing is lost and the output goes to /dev/null, so nothing is counted.
 ² Tracer's own CPU time (user+sys) and peak RSS, workload excluded. proclife and strace (the workload's parent): utime+stime of the tracer's threads read from /proc/PID/stat after it exits but before it is reaped (the workload's time, reaped into cutime/cstime, is not included), over its whole life including BPF load; peak RSS = VmHWM sampled every 10 ms. CPU times have the kernel's 10 ms (USER_HZ) granularity. bpftrace and libbpf-tools: CPU spent from just before the workload started until the tracer exited (attach/compile time excluded); peak RSS = lifetime VmHWM (summed for the two libbpf tools).
@@ -656,6 +768,7 @@ main() {
 	measure_overhead
 	measure_startup
 	measure_userspace
+	measure_syscall_tax
 
 	local report
 	report=$(render_report)

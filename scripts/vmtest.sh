@@ -38,6 +38,8 @@ Usage: scripts/vmtest.sh [OPTIONS] [KERNEL...]
 Boots each KERNEL under QEMU (-accel tcg), shares the host root read-only into the guest
 (virtiofs, with a throw-away writable overlay) and runs, from the project root inside it:
     ctest --test-dir BUILD_DIR -L vm --output-on-failure
+once with PROCLIFE_REAP_SOURCE=fexit and once with PROCLIFE_REAP_SOURCE=sys_exit (the
+probe's wait-result sources; see userspace/probe/probe.hpp).
 Kernels run one after another. Needs root (virtiofsd, apt-get).
 
 KERNEL is one of:
@@ -143,7 +145,9 @@ test_command() {
 	if [[ -n ${PROCLIFE_VMTEST_CMD:-} ]]; then
 		printf '%s\n' "$PROCLIFE_VMTEST_CMD"
 	else
-		printf 'ctest --test-dir %q -L vm --output-on-failure --no-tests=error\n' "$BUILD_DIR"
+		# Once per reap source the guest kernels allow (fexit loads on Debian's 6.1 and 6.12;
+		# sys_exit is the fallback elsewhere), forced with the probe's diagnostic knob.
+		printf 'for source in fexit sys_exit; do echo "vmtest: reap source $source"; PROCLIFE_REAP_SOURCE=$source ctest --test-dir %q -L vm --output-on-failure --no-tests=error || exit; done\n' "$BUILD_DIR"
 	fi
 }
 

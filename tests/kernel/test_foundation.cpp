@@ -1,6 +1,9 @@
 // The foundation end to end: the real probe under `proclife run`.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <string>
+
 #include "harness.hpp"
 
 using namespace proclife::ktest;
@@ -38,4 +41,43 @@ TEST_CASE("the issue's example: sh, its sleep child, exit status 3", "[vm]") {
   CHECK(sleep.at("argv") == Json::array({"sleep", "0.1"}));
   CHECK(sleep.at("execs").size() == 1);
   CHECK(sleep.at("state_at_end") == "reaped");
+}
+
+// The reap source: scripts/vmtest.sh runs the [vm] tests once per source it
+// forces with PROCLIFE_REAP_SOURCE; unforced, auto picks one and says so.
+TEST_CASE("the probe says where wait results come from, and honours a forced source", "[vm]") {
+  auto traced = trace({"sh", "-c", "sleep 0.05 & wait"}, {"--verbose"});
+  REQUIRE(traced.status == 0);
+  const char* forced = getenv("PROCLIFE_REAP_SOURCE");
+  std::string expected = forced && *forced && std::string(forced) != "auto" ? forced : "";
+  INFO(traced.stderr_text);
+  if (!expected.empty()) {
+    CHECK(traced.stderr_text.find("reap source: " + expected + "\n") != std::string::npos);
+  } else {
+    CHECK((traced.stderr_text.find("reap source: fexit\n") != std::string::npos ||
+           traced.stderr_text.find("reap source: sys_exit\n") != std::string::npos));
+  }
+  auto sleep = traced.one("sleep");
+  CHECK(sleep.at("reaper_pid") == traced.one("sh").at("pid"));
+  CHECK(sleep.at("clone").at("kind") == "fork");
+}
+
+// No syscall hook at all (the monitor's --precise-reaping=off): a wait4 reap
+// is then known only from sched_process_free, marked approximate.
+TEST_CASE("reap source none: reaps come from the release, approximate", "[vm]") {
+  const char* outer = getenv("PROCLIFE_REAP_SOURCE");
+  std::string saved = outer ? outer : "";
+  setenv("PROCLIFE_REAP_SOURCE", "none", 1);
+  auto traced = trace({"sh", "-c", "sleep 0.05 & wait; exit 4"});
+  if (outer) setenv("PROCLIFE_REAP_SOURCE", saved.c_str(), 1);
+  else unsetenv("PROCLIFE_REAP_SOURCE");
+  CHECK(traced.status == 4);
+  auto sh = traced.one("sh");
+  auto sleep = traced.one("sleep");
+  CHECK(sleep.at("state_at_end") == "reaped");
+  CHECK(sleep.at("reaper_pid") == sh.at("pid"));
+  CHECK(sleep.at("reap_time_exact") == false);
+  CHECK(sleep.at("reaped_via").is_null());
+  CHECK(sleep.at("exit").at("code") == 0);
+  CHECK(sh.at("exit").at("code") == 4);
 }

@@ -171,13 +171,15 @@ class Scenario {
   }
 
   Graph graph(uint64_t end_us) const {
-    Graph graph({kOrigin, kObserver, root_pid_});
+    Graph graph({kOrigin, kObserver, root_pid_, "proclife", reap_source});
     for (const auto& event : events) graph.apply(event);
     graph.finish(at_us(end_us));
     return graph;
   }
 
   std::vector<Event> events;
+  // What the probe would have said: wait results came from fexit.
+  std::string reap_source = "fexit";
 
  private:
   void push(uint64_t t_us, TaskId task, EventBody body) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "decode.hpp"
+#include "encode.hpp"
 #include "kernel.hpp"
 #include "proclife_abi.h"
 
@@ -462,4 +463,82 @@ TEST_CASE("syscall names match the kernel's", "[decode]") {
   CHECK(std::string(clone_syscall_name(CloneSyscall::clone3)) == "clone3");
   CHECK(std::string(clone_syscall_name(CloneSyscall::fork)) == "fork");
   CHECK(std::string(clone_syscall_name(CloneSyscall::vfork)) == "vfork");
+}
+
+TEST_CASE("a fork record carries the clone call and its flags, read at fork time", "[decode]") {
+  auto raw = record<pl_fork_event>(PL_EV_FORK);
+  raw.child = {4250, 4250, 4'100'000'000};
+  raw.child_exit_signal = 17;
+  raw.clone_nr = PL_NR_CLONE;
+  raw.clone_flags = PL_CLONE_PARENT | PL_SIGCHLD;
+  raw.clone_flags_known = 1;
+  auto fork = decode_body<ForkEvent>(raw);
+  REQUIRE(fork.clone_syscall);
+  CHECK(*fork.clone_syscall == CloneSyscall::clone);
+  CHECK(fork.clone_flags == (PL_CLONE_PARENT | PL_SIGCHLD));
+  CHECK(fork.clone_flags_known);
+
+  raw.clone_nr = PL_NR_VFORK;
+  raw.clone_flags = PL_CLONE_VFORK | PL_CLONE_VM | PL_SIGCHLD;
+  fork = decode_body<ForkEvent>(raw);
+  CHECK(fork.clone_syscall == CloneSyscall::vfork);
+  CHECK(fork.clone_flags == (PL_CLONE_VFORK | PL_CLONE_VM | PL_SIGCHLD));
+
+  raw.clone_nr = PL_NR_CLONE3;  // clone_args unreadable
+  raw.clone_flags = 0;
+  raw.clone_flags_known = 0;
+  fork = decode_body<ForkEvent>(raw);
+  CHECK(fork.clone_syscall == CloneSyscall::clone3);
+  CHECK_FALSE(fork.clone_flags_known);
+}
+
+TEST_CASE("a fork made outside any clone-family call has no clone facts", "[decode]") {
+  auto raw = record<pl_fork_event>(PL_EV_FORK);
+  raw.child = {4250, 4250, 4'100'000'000};
+  raw.clone_nr = 0;  // an io_uring worker, say
+  const auto fork = decode_body<ForkEvent>(raw);
+  CHECK_FALSE(fork.clone_syscall);
+  CHECK_FALSE(fork.clone_flags_known);
+}
+
+TEST_CASE("an exit record carries the threads counted in the kernel and the cgroup id", "[decode]") {
+  auto raw = record<pl_exit_event>(PL_EV_EXIT);
+  raw.group_dead = 1;
+  raw.cgroup_id = 0x1234'5678'9abc;
+  raw.thread_forks = 41;
+  const auto exit = decode_body<ExitEvent>(raw);
+  CHECK(exit.thread_forks == 41);
+  CHECK(exit.cgroup_id == 0x1234'5678'9abc);
+}
+
+TEST_CASE("a free record names the parent that released it", "[decode]") {
+  auto raw = record<pl_free_event>(PL_EV_FREE);
+  raw.parent = {4242, 4242, 4'000'000'000};
+  CHECK(decode_body<FreeEvent>(raw).parent == TaskId{4242, 4242, 4'000'000'000});
+}
+
+TEST_CASE("clone facts, thread counts and the releasing parent survive encode and decode", "[decode]") {
+  ForkEvent fork{{4250, 4250, 7}, 4250, 0, 17, false, "runc", CloneSyscall::clone3, PL_CLONE_PARENT, true};
+  auto bytes = encode_record(Event{5, 1, {4242, 4242, 3}, fork});
+  auto decoded = decode_record(bytes.data(), bytes.size());
+  REQUIRE(decoded);
+  const auto& back = std::get<ForkEvent>(decoded->body);
+  CHECK(back.clone_syscall == CloneSyscall::clone3);
+  CHECK(back.clone_flags == PL_CLONE_PARENT);
+  CHECK(back.clone_flags_known);
+
+  ExitEvent exit;
+  exit.group_dead = true;
+  exit.thread_forks = 9;
+  exit.cgroup_id = 77;
+  bytes = encode_record(Event{6, 1, {4250, 4250, 7}, exit});
+  decoded = decode_record(bytes.data(), bytes.size());
+  REQUIRE(decoded);
+  CHECK(std::get<ExitEvent>(decoded->body).thread_forks == 9);
+  CHECK(std::get<ExitEvent>(decoded->body).cgroup_id == 77);
+
+  bytes = encode_record(Event{7, 1, {4250, 4250, 7}, FreeEvent{{4242, 4242, 3}}});
+  decoded = decode_record(bytes.data(), bytes.size());
+  REQUIRE(decoded);
+  CHECK(std::get<FreeEvent>(decoded->body).parent == TaskId{4242, 4242, 3});
 }

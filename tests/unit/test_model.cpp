@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "model.hpp"
 #include "scenario.hpp"
@@ -689,4 +690,46 @@ TEST_CASE("adopting seeded processes is linear: 200,000 found by attach, each th
     CHECK(*p->parent == ProcKey{pid - 1, 7'000 + pid - 1});
     CHECK(*p->fork_parent == ProcKey{pid - 1, 7'000 + pid - 1});
   }
+}
+
+TEST_CASE("CLONE_PARENT from the fork record: the observer hears of the child under its real parent", "[model]") {
+  struct ParentOf : GraphObserver {
+    std::optional<ProcKey> parent;
+    void on_fork(const Graph&, const Process& child) override { parent = child.parent; }
+  } observer;
+  Scenario scenario;
+  Proc grandparent = scenario.root(10);
+  Proc creator = scenario.fork(grandparent, 11, 1);
+  Proc child = scenario.fork(creator, 12, 2);
+  auto& fork = scenario.last<ForkEvent>();
+  fork.clone_syscall = CloneSyscall::clone;
+  fork.clone_flags = kernel::kCloneParent | kernel::kSigchld;
+  fork.clone_flags_known = true;
+  scenario.exit(creator, exited(0), 3, grandparent);
+  scenario.exit(child, exited(0), 4, grandparent);
+  scenario.wait4(grandparent, -1, 0, 12, exited(0), 4, 5);
+
+  Graph graph({kOrigin, kObserver, 10});
+  graph.set_observer(&observer);
+  for (size_t i = 0; i < 3; ++i) graph.apply(scenario.events[i]);
+  REQUIRE(observer.parent);
+  CHECK(*observer.parent == grandparent.key());
+  for (size_t i = 3; i < scenario.events.size(); ++i) graph.apply(scenario.events[i]);
+  graph.finish(at_us(10));
+  const Process* process = graph.find(child.key());
+  REQUIRE(process);
+  CHECK(process->clone.syscall == CloneSyscall::clone);
+  CHECK_FALSE(process->orphaned);
+  REQUIRE(process->reap);
+  CHECK(process->reap->reaper_pid == grandparent.pid);
+}
+
+TEST_CASE("threads counted in the kernel arrive with the process's exit", "[model]") {
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc worker = s.fork(sh, 300, 100, "worker");
+  s.exit(worker, exited(0), 200, sh);
+  s.last<ExitEvent>().thread_forks = 4;
+  Graph graph = s.graph(1000);
+  CHECK(process(graph, worker).threads == 5);
 }

@@ -30,15 +30,16 @@ const std::vector<std::string> kHostile = {
 // Every field of each body, listed apart from record.cpp so a field the
 // recording forgets is caught here.
 auto tie(const ForkEvent& e) {
-  return std::tie(e.child, e.child_ns_pid, e.child_ns_level, e.child_exit_signal, e.shares_mm, e.comm);
+  return std::tie(e.child, e.child_ns_pid, e.child_ns_level, e.child_exit_signal, e.shares_mm, e.comm,
+                  e.clone_syscall, e.clone_flags, e.clone_flags_known);
 }
 auto tie(const ExecEvent& e) { return std::tie(e.old_tid, e.comm, e.filename, e.argv, e.argv_truncated); }
 auto tie(const ExitEvent& e) {
   return std::tie(e.exit_code, e.group_dead, e.task_flags, e.signal_flags, e.group_exit_code, e.exit_signal,
                   e.ns_pid, e.ns_level, e.parent, e.new_reaper, e.parent_sigchld_handler, e.parent_sigchld_flags,
-                  e.ptraced, e.comm);
+                  e.ptraced, e.comm, e.thread_forks);
 }
-auto tie(const FreeEvent&) { return std::tie(); }
+auto tie(const FreeEvent& e) { return std::tie(e.parent); }
 auto tie(const WaitEnterEvent& e) { return std::tie(e.target_pid); }
 auto tie(const WaitExitEvent& e) {
   return std::tie(e.enter_ns, e.syscall, e.which, e.id, e.options, e.ret, e.status, e.info_code, e.info_pid,
@@ -74,11 +75,15 @@ std::vector<Event> every_kind() {
     events.push_back(Event{1000 + events.size(), static_cast<uint32_t>(events.size()), kTaskA, std::move(body)});
   };
   push(ForkEvent{kTaskB, kU32Max, 3, -1, true, hostile()});
+  for (auto syscall : {CloneSyscall::clone, CloneSyscall::clone3, CloneSyscall::fork, CloneSyscall::vfork})
+    push(ForkEvent{kTaskB, 1, 0, 17, false, hostile(), syscall, kU64Max, syscall != CloneSyscall::clone3});
   push(ExecEvent{kU32Max, hostile(), hostile(), {hostile(), hostile(), hostile(), ""}, true});
   for (const auto& s : kHostile) push(ExecEvent{1, s, s, {s, s}, false});
   ExitEvent exit{0x8b, true, 0x400, 4, 0x8b00, kI32Min, 5, 2, kTaskB, kTaskA, kU64Max, 0x10000004, true, hostile()};
+  exit.thread_forks = kU32Max;
   push(exit);
   push(FreeEvent{});
+  push(FreeEvent{kTaskB});
   push(WaitEnterEvent{-1});
   push(WaitEnterEvent{kI32Min});
   push(WaitExitEvent{kU64Max, WaitSyscall::wait4, -1, 0, kU32Max, kI64Min, kI32Min, 1, 2, true});
@@ -100,6 +105,7 @@ RecordHeader sample_header() {
   header.root_pid = 4242;
   header.command = {"sh", "-c", "echo \x1b[2J\xff; exit 3"s};
   header.pre_existing = {{4000, 1, "bash"}, {4001, 4000, "\xffvi\x1b"s}};
+  header.reap_source = "fexit";
   return header;
 }
 
@@ -231,7 +237,7 @@ TEST_CASE("a graph replayed from a recording reports exactly as the live one", "
 TEST_CASE("an attach recording seeds the replayed graph with the processes found running", "[record]") {
   using namespace test;
   const std::vector<PreExistingProcess> found = {{500, 1, "bash"}, {501, 500, "sle\xff" "ep"s}, {502, 500, "vi"}};
-  Graph live({kOrigin, 0, 0});
+  Graph live({kOrigin, 0, 0, "proclife", "fexit"});  // sample_header()'s reap source
   for (const auto& p : found) live.seed_pre_existing(p.pid, p.parent_pid, p.comm);
   Scenario s;
   Proc shell{500, 5}, sleeper{501, 6};
@@ -525,4 +531,25 @@ TEST_CASE("a fork after its child's own events is reported, not silently pre-exi
   // A consistent recording gives none.
   std::istringstream good(record(sample_header(), forks.events, 0, at_us(90)));
   CHECK(replay_recording(good, "ok").inconsistencies.empty());
+}
+
+TEST_CASE("a recording made before the fork record's clone facts, thread counts and reap source reads with defaults",
+          "[record]") {
+  const std::string exit_line =
+      R"({"type":"event","kind":"exit","ns":3000,"cpu":0,"task":{"tid":201,"tgid":201,"start_ns":2000},)"
+      R"("exit_code":0,"group_dead":true,"task_flags":0,"signal_flags":0,"group_exit_code":0,"exit_signal":17,)"
+      R"("ns_pid":201,"ns_level":0,"parent":{"tid":200,"tgid":200,"start_ns":1000},)"
+      R"("new_reaper":{"tid":1,"tgid":1,"start_ns":0},"parent_sigchld_handler":0,"parent_sigchld_flags":0,)"
+      R"("ptraced":false,"comm":"true"})";
+  const std::string free_line =
+      R"({"type":"event","kind":"free","ns":4000,"cpu":0,"task":{"tid":201,"tgid":201,"start_ns":2000}})";
+  Recording recording = read(kHeaderLine + "\n" + kForkLine + "\n" + exit_line + "\n" + free_line + "\n" +
+                             kTrailerLine + "\n");
+  CHECK(recording.header.reap_source.empty());
+  REQUIRE(recording.events.size() == 3);
+  const auto& fork = std::get<ForkEvent>(recording.events[0].body);
+  CHECK_FALSE(fork.clone_syscall);
+  CHECK_FALSE(fork.clone_flags_known);
+  CHECK(std::get<ExitEvent>(recording.events[1].body).thread_forks == 0);
+  CHECK(std::get<FreeEvent>(recording.events[2].body).parent.tgid == 0);
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gate.hpp"
+#include "probe.hpp"
 
 namespace CLI {
 class App;
@@ -28,7 +29,8 @@ struct TraceOptions {
   uint32_t ring_buffer_mb = 2;
   bool verbose = false;
   bool trace_all = false;     // the whole host (monitor), not one tree
-  bool syscall_hook = true;   // false: no syscall tracepoint (monitor --precise-reaping=off)
+  // Where wait results come from; monitor --precise-reaping off: none.
+  ReapSource reap_source = ReapSource::automatic;
 };
 
 struct RunCommand {

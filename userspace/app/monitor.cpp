@@ -447,7 +447,9 @@ int monitor_command(const MonitorCommand& command) {
   trace.ring_buffer_mb = command.ring_buffer_mb;
   trace.verbose = command.verbose;
   trace.trace_all = true;
-  trace.syscall_hook = command.precise_reaping;
+  // Precise reaping: wait results from fexit where it loads, else the
+  // sys_exit tracepoint; off: none (reaps from sched_process_free).
+  trace.reap_source = command.precise_reaping ? ReapSource::automatic : ReapSource::none;
   Session session(trace);
   Monitor monitor(command, events, metrics);
   uint64_t origin_ns = monotonic_ns();
@@ -466,6 +468,7 @@ int monitor_command(const MonitorCommand& command) {
              {"metrics_address", server ? Json(mon::ListenAddress{address->host, server->port()}.to_string())
                                         : Json(nullptr)},
              {"precise_reaping", command.precise_reaping},
+             {"reap_source", reap_source_name(session.probe().reap_source())},
              {"cgroup", command.cgroup.empty() ? Json(nullptr) : Json(command.cgroup)}};
   events.line(dump(start));
   events.flush();

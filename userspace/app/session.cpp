@@ -52,7 +52,7 @@ ProbeOptions probe_options(const TraceOptions& options, uint32_t self_pid) {
   probe.ring_buffer_bytes = options.ring_buffer_mb << 20;
   probe.verbose = options.verbose;
   probe.trace_all = options.trace_all;
-  probe.syscall_hook = options.syscall_hook;
+  probe.reap_source = options.reap_source;
   return probe;
 }
 
@@ -75,6 +75,7 @@ Session::~Session() {
 }
 
 Graph& Session::configure_graph(GraphOptions options) {
+  options.reap_source = reap_source_name(probe_.reap_source());
   graph_.set_options(std::move(options));
   return graph_;
 }
@@ -87,6 +88,7 @@ void Session::consume() {
 void Session::record_to(std::unique_ptr<std::ostream> file, RecordHeader header) {
   record_file_ = std::move(file);
   header.proclife_version = PROCLIFE_VERSION;
+  header.reap_source = reap_source_name(probe_.reap_source());
   utsname uts{};
   if (uname(&uts) == 0) header.kernel_release = uts.release;
   std::ifstream boot_id("/proc/sys/kernel/random/boot_id");

@@ -38,9 +38,17 @@ std::vector<std::string> split_args(const char* args, size_t len) {
 template <class Body>
 using As = std::type_identity<Body>;
 
+CloneSyscall clone_syscall(uint32_t nr);
+
 ForkEvent decode_body(const pl_fork_event& raw, As<ForkEvent>) {
-  return {task_id(raw.child), raw.child_ns_pid, raw.child_ns_level, static_cast<int32_t>(raw.child_exit_signal),
-          raw.shares_mm != 0, bounded_string(raw.comm, sizeof raw.comm)};
+  ForkEvent fork{task_id(raw.child), raw.child_ns_pid, raw.child_ns_level, static_cast<int32_t>(raw.child_exit_signal),
+                 raw.shares_mm != 0, bounded_string(raw.comm, sizeof raw.comm)};
+  if (raw.clone_nr) {
+    fork.clone_syscall = clone_syscall(raw.clone_nr);
+    fork.clone_flags = raw.clone_flags;
+    fork.clone_flags_known = raw.clone_flags_known != 0;
+  }
+  return fork;
 }
 
 ExecEvent decode_body(const pl_exec_event& raw, As<ExecEvent>) {
@@ -64,10 +72,11 @@ ExitEvent decode_body(const pl_exit_event& raw, As<ExitEvent>) {
           raw.parent_sigchld_flags,
           raw.ptraced != 0,
           bounded_string(raw.comm, sizeof raw.comm),
-          raw.cgroup_id};
+          raw.cgroup_id,
+          raw.thread_forks};
 }
 
-FreeEvent decode_body(const pl_free_event&, As<FreeEvent>) { return {}; }
+FreeEvent decode_body(const pl_free_event& raw, As<FreeEvent>) { return {task_id(raw.parent)}; }
 
 WaitEnterEvent decode_body(const pl_wait_enter_event& raw, As<WaitEnterEvent>) { return {raw.target_pid}; }
 

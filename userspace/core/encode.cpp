@@ -31,6 +31,11 @@ void encode_body(pl_fork_event& raw, const ForkEvent& fork) {
   raw.child_exit_signal = static_cast<uint32_t>(fork.child_exit_signal);
   raw.shares_mm = fork.shares_mm;
   copy_string(raw.comm, fork.comm);
+  if (fork.clone_syscall) {
+    raw.clone_nr = clone_nr(*fork.clone_syscall);
+    raw.clone_flags = fork.clone_flags;
+    raw.clone_flags_known = fork.clone_flags_known;
+  }
 }
 
 void encode_body(pl_exec_event& raw, const ExecEvent& exec) {
@@ -60,9 +65,10 @@ void encode_body(pl_exit_event& raw, const ExitEvent& exit) {
   raw.ptraced = exit.ptraced;
   copy_string(raw.comm, exit.comm);
   raw.cgroup_id = exit.cgroup_id;
+  raw.thread_forks = exit.thread_forks;
 }
 
-void encode_body(pl_free_event&, const FreeEvent&) {}
+void encode_body(pl_free_event& raw, const FreeEvent& free) { raw.parent = raw_id(free.parent); }
 
 void encode_body(pl_wait_enter_event& raw, const WaitEnterEvent& wait) { raw.target_pid = wait.target_pid; }
 

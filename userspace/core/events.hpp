@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -45,6 +46,11 @@ struct ForkEvent {
   int32_t child_exit_signal = 0;
   bool shares_mm = false;
   std::string comm;
+  // The parent's clone-family call, read at fork time (older probes sent it
+  // as a separate CloneReturnEvent): unset when the call was none of them.
+  std::optional<CloneSyscall> clone_syscall;
+  uint64_t clone_flags = 0;
+  bool clone_flags_known = false;
 };
 
 struct ExecEvent {
@@ -71,9 +77,12 @@ struct ExitEvent {
   bool ptraced = false;
   std::string comm;
   uint64_t cgroup_id = 0;  // cgroup2 id at exit (not in recordings: 0 there)
+  uint32_t thread_forks = 0;  // group_dead: threads it created (counted in the kernel)
 };
 
-struct FreeEvent {};
+struct FreeEvent {
+  TaskId parent;  // real_parent at release: the reaper (tgid 0 from older probes)
+};
 
 struct WaitEnterEvent {
   int32_t target_pid = 0;

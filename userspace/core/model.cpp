@@ -148,7 +148,7 @@ void Graph::apply(const Event& event) {
   dispatch(
       event.body, [&](const ForkEvent& fork) { on_fork(event, fork); },
       [&](const ExecEvent& exec) { on_exec(event, exec); }, [&](const ExitEvent& exit) { on_exit(event, exit); },
-      [&](const FreeEvent&) { on_free(event); },
+      [&](const FreeEvent& free) { on_free(event, free); },
       [&](const WaitEnterEvent& wait) { on_wait_enter(event, wait); },
       [&](const WaitExitEvent& wait) { on_wait_exit(event, wait); },
       [&](const SignalGenerateEvent& sig) { on_signal_generate(event, sig); },
@@ -191,27 +191,36 @@ void Graph::on_fork(const Event& e, const ForkEvent& fork) {
   procs_.push_back(std::move(child));
   by_key_.emplace(key, index);
   link_child(index);
+  // The clone facts before the observer hears of it: CLONE_PARENT changes
+  // its parent.
+  if (fork.clone_syscall)
+    apply_clone(index, at(parent).key, *fork.clone_syscall, fork.clone_flags, fork.clone_flags_known);
   note_parent_refs(index);
   if (observer_) observer_->on_fork(*this, at(index));
 }
 
+// Recordings made by older probes: the clone facts came when the call returned.
 void Graph::on_clone_return(const Event& e, const CloneReturnEvent& ret) {
   if (ret.child.tid != ret.child.tgid) return;  // a thread
   auto child = index_of(ret.child.process());
   if (!child) return;
-  Process& process = at(*child);
-  process.clone.syscall = ret.syscall;
-  if (!ret.flags_known) return;
-  process.clone.flags = ret.flags;
+  if (apply_clone(*child, e.task.process(), ret.syscall, ret.flags, ret.flags_known)) note_parent_refs(*child);
+}
+
+bool Graph::apply_clone(size_t child, ProcKey creator_key, CloneSyscall syscall, uint64_t flags, bool flags_known) {
+  Process& process = at(child);
+  process.clone.syscall = syscall;
+  if (!flags_known) return false;
+  process.clone.flags = flags;
   // CLONE_PARENT (runc's nsexec, for one): the child's parent is its
   // creator's parent, who gets its SIGCHLD and must reap it.
-  auto creator = index_of(e.task.process());
-  if (!(ret.flags & kernel::kCloneParent) || !creator || process.reap) return;
-  unlink_child(*child);
+  auto creator = index_of(creator_key);
+  if (!(flags & kernel::kCloneParent) || !creator || process.reap) return false;
+  unlink_child(child);
   process.parent = at(*creator).parent;
   process.parent_pid = at(*creator).parent_pid;
-  link_child(*child);
-  note_parent_refs(*child);
+  link_child(child);
+  return true;  // the caller notes the new parent's references
 }
 
 void Graph::on_exec(const Event& e, const ExecEvent& exec) {
@@ -237,6 +246,8 @@ void Graph::on_exit(const Event& e, const ExitEvent& exit) {
   // The probe reports a thread's exit only when it matters here: the leader,
   // the exit_group() caller, the last thread.
   if (!exit.group_dead) return;
+  // Threads are counted in the kernel (older probes sent a fork per thread).
+  process.threads = std::max(process.threads, 1 + exit.thread_forks);
   if (process.exit) return;  // two threads raced to see signal->live reach 0
   end_process(index, e, exit);
 }
@@ -353,7 +364,7 @@ void Graph::record_reap(size_t child, ReapRecord reap) {
   if (observer_) observer_->on_reap(*this, process);
 }
 
-void Graph::on_free(const Event& e) {
+void Graph::on_free(const Event& e, const FreeEvent& free) {
   auto index = index_of(e.task.process());
   if (!index) index = adopt_seeded(e.task.process());  // a zombie found in /proc
   if (!index) return;
@@ -361,8 +372,18 @@ void Graph::on_free(const Event& e) {
   process.freed = true;
   if (process.reap || !process.exit) return;
   // Released without a wait we saw: its reaper is not traced (init adopting
-  // an orphan), or it used waitid without an infop. The time is the free's,
-  // an RCU grace period after the real reap.
+  // an orphan), it used waitid without an infop, or no wait results are
+  // traced at all. The time is the free's, an RCU grace period after the
+  // real reap.
+  if (free.parent.tgid && process.orphaned && free.parent.process() == process.orphaned->old_parent) {
+    // Its parent reaped it before dying, which only the release tells
+    // without wait results: it was never orphaned.
+    unlink_child(*index);
+    process.parent = process.orphaned->old_parent;
+    process.parent_pid = process.orphaned->old_parent.pid;
+    process.orphaned.reset();
+    note_parent_refs(*index);
+  }
   ReapRecord reap;
   reap.via = ReapVia::released;
   reap.ns = e.ns;

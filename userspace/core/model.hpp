@@ -190,6 +190,9 @@ struct GraphOptions {
   uint32_t observer_pid = 0;      // proclife itself: the parent of a `run` root
   uint32_t root_pid = 0;          // the `run` root, whose fork proclife made untraced
   std::string observer_comm = "proclife";
+  // Where wait results came from ("fexit", "sys_exit", "none"); empty when
+  // unknown (recordings made before it was recorded).
+  std::string reap_source;
 };
 
 class Graph;
@@ -254,6 +257,7 @@ class Graph {
   uint64_t lost_events() const { return lost_events_; }
   uint64_t decode_errors() const { return decode_errors_; }
   uint32_t observer_pid() const { return options_.observer_pid; }
+  const std::string& reap_source() const { return options_.reap_source; }
   // Time relative to the trace start, for reports.
   int64_t rel(uint64_t ns) const { return static_cast<int64_t>(ns - options_.origin_ns); }
 
@@ -266,9 +270,11 @@ class Graph {
 
   void on_fork(const Event& e, const ForkEvent& fork);
   void on_clone_return(const Event& e, const CloneReturnEvent& ret);
+  // true when CLONE_PARENT moved the child to its creator's parent.
+  bool apply_clone(size_t child, ProcKey creator, CloneSyscall syscall, uint64_t flags, bool flags_known);
   void on_exec(const Event& e, const ExecEvent& exec);
   void on_exit(const Event& e, const ExitEvent& exit);
-  void on_free(const Event& e);
+  void on_free(const Event& e, const FreeEvent& free);
   void on_wait_enter(const Event& e, const WaitEnterEvent& wait);
   void on_wait_exit(const Event& e, const WaitExitEvent& wait);
   void on_signal_generate(const Event& e, const SignalEvent& sig);

@@ -38,6 +38,10 @@ void fields(auto& v, Is<ForkEvent> auto& e) {
   v("child_exit_signal", e.child_exit_signal);
   v("shares_mm", e.shares_mm);
   v("comm", e.comm);
+  // Newer than the format's first version: optional when reading.
+  v.optional("clone_syscall", e.clone_syscall);
+  v.optional("clone_flags", e.clone_flags);
+  v.optional("clone_flags_known", e.clone_flags_known);
 }
 
 void fields(auto& v, Is<ExecEvent> auto& e) {
@@ -63,9 +67,10 @@ void fields(auto& v, Is<ExitEvent> auto& e) {
   v("parent_sigchld_flags", e.parent_sigchld_flags);
   v("ptraced", e.ptraced);
   v("comm", e.comm);
+  v.optional("thread_forks", e.thread_forks);
 }
 
-void fields(auto&, Is<FreeEvent> auto&) {}
+void fields(auto& v, Is<FreeEvent> auto& e) { v.optional("parent", e.parent); }
 
 void fields(auto& v, Is<WaitEnterEvent> auto& e) { v("target_pid", e.target_pid); }
 
@@ -124,6 +129,7 @@ void fields(auto& v, Is<RecordHeader> auto& h) {
   v("root_pid", h.root_pid);
   v("command", h.command);
   v("pre_existing", h.pre_existing);
+  v.optional("reap_source", h.reap_source);
 }
 
 void fields(auto& v, Is<PreExistingProcess> auto& p) {
@@ -164,6 +170,12 @@ class LineWriter {
   void operator()(std::string_view key, const T& value) {
     json_.key(key);
     write(value);
+  }
+  // A field added after the format's first version: written when it has a
+  // value, and a reader of older recordings does without it.
+  template <class T>
+  void optional(std::string_view key, const std::optional<T>& value) {
+    if (value) (*this)(key, *value);
   }
 
  private:
@@ -256,6 +268,12 @@ class FieldReader {
     auto it = object_.find(key);
     if (it == object_.end()) where_.fail(fmt::format("{} has no \"{}{}\"", what_, prefix_, key));
     read(*it, key, value);
+  }
+  template <class T>
+  void optional(std::string_view key, std::optional<T>& value) {
+    auto it = object_.find(key);
+    if (it == object_.end()) return;
+    read(*it, key, value.emplace());
   }
 
   // A field recordings made before it existed lack: `value` keeps its default.
@@ -664,6 +682,7 @@ GraphOptions graph_options(const RecordHeader& header) {
   options.observer_pid = header.observer_pid;
   options.root_pid = header.root_pid;
   options.observer_comm = header.observer_comm;
+  options.reap_source = header.reap_source;
   return options;
 }
 

@@ -33,8 +33,10 @@
 // a kind is required and typed (integers range-checked, no floats), and the
 // first problem throws one RecordingError naming the line ("trace.ndjson:17:
 // event has no \"ns\""). Unknown keys are ignored; an unknown type or kind is
-// an error; the one optional field is the trailer's decode_errors (0 when
-// absent, as in recordings made before it existed). Blank lines are skipped. A recording without its trailer is cut
+// an error; the optional fields are the trailer's decode_errors (0 when
+// absent, as in recordings made before it existed), the header's reap_source
+// (empty), the fork's clone_syscall/clone_flags/clone_flags_known (unset), the
+// exit's thread_forks (0) and the free's parent (tgid 0). Blank lines are skipped. A recording without its trailer is cut
 // short (proclife crashed or was killed): its events are kept and the result
 // carries a warning, not an error; a last line without its '\n' that is not
 // JSON is the write that was cut, and is dropped with that warning.
@@ -75,6 +77,9 @@ struct RecordHeader {
   uint32_t root_pid = 0;
   std::vector<std::string> command;
   std::vector<PreExistingProcess> pre_existing;  // empty for `run`
+  // Where wait results came from: "fexit", "sys_exit" or "none" (reaps then
+  // approximate). Optional when reading: empty in older recordings.
+  std::string reap_source;
 
   bool operator==(const RecordHeader&) const = default;
 };

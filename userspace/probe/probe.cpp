@@ -1,5 +1,6 @@
 #include "probe.hpp"
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
@@ -8,6 +9,9 @@
 #include <unistd.h>
 
 #include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
 #include <regex>
 
 #include <cerrno>
@@ -121,33 +125,129 @@ uint64_t monotonic_ns() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + ts.tv_nsec;
 }
 
+const char* reap_source_name(ReapSource source) {
+  switch (source) {
+    case ReapSource::automatic: return "auto";
+    case ReapSource::fexit: return "fexit";
+    case ReapSource::syscall_tracepoint: return "sys_exit";
+    case ReapSource::none: return "none";
+  }
+  return "none";
+}
+
+std::optional<ReapSource> parse_reap_source(std::string_view name) {
+  for (auto source : {ReapSource::automatic, ReapSource::fexit, ReapSource::syscall_tracepoint, ReapSource::none})
+    if (name == reap_source_name(source)) return source;
+  return std::nullopt;
+}
+
+namespace {
+
+ReapSource requested_reap_source(ReapSource option) {
+  if (option != ReapSource::automatic) return option;
+  const char* forced = getenv("PROCLIFE_REAP_SOURCE");
+  if (!forced || !*forced) return option;
+  auto source = parse_reap_source(forced);
+  if (!source) throw std::runtime_error(fmt::format("PROCLIFE_REAP_SOURCE={}: expected auto, fexit, sys_exit or none", forced));
+  return *source;
+}
+
+// Some kernels refuse every fentry/fexit program before the verifier sees it
+// (EPERM on this Firecracker 6.18 host, whatever the target). A two-instruction
+// program with no target tells that in microseconds; a kernel that accepts
+// tracing programs rejects it for the missing target instead (EINVAL). Only
+// then is the real fexit load worth trying: a failed one costs a second parse
+// of the kernel's BTF.
+bool kernel_refuses_fexit() {
+  const bpf_insn insns[] = {
+      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
+      {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+  };
+  LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FEXIT);
+  int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "pl_fexit_probe", "GPL", insns, 2, &opts);
+  if (fd >= 0) {
+    close(fd);
+    return false;
+  }
+  return errno == EPERM;
+}
+
+// Start-up phases, for --verbose: where the milliseconds go.
+struct PhaseClock {
+  bool on;
+  uint64_t last = monotonic_ns();
+  void operator()(const char* phase) {
+    if (!on) return;
+    uint64_t now = monotonic_ns();
+    fprintf(stderr, "proclife: probe: %s %.1f ms\n", phase, (now - last) / 1e6);
+    last = now;
+  }
+};
+
+}  // namespace
+
 Probe::Probe(const ProbeOptions& options, RecordHandler handler)
     : skel_(nullptr, proclife_bpf__destroy), ring_(nullptr, ring_buffer__free), handler_(std::move(handler)) {
   check_environment();
   verbose_libbpf = options.verbose;
   libbpf_set_print(print_libbpf);
+  PhaseClock phase{options.verbose};
 
-  skel_.reset(proclife_bpf__open());
-  if (!skel_) fail("cannot open proclife's eBPF object", errno);
-  skel_->rodata->cfg_trace_all = options.trace_all;
-  skel_->rodata->cfg_self_tgid = options.self_pid;
-  // Batch wake-ups: userspace also polls on a short timeout, so a quarter of
-  // the buffer waiting is the latest point at which to be woken.
-  skel_->rodata->cfg_wakeup_bytes = options.ring_buffer_bytes / 4;
-  if (!options.syscall_hook) bpf_program__set_autoload(skel_->progs.handle_sys_exit, false);
-  if (int err = bpf_map__set_max_entries(skel_->maps.events, options.ring_buffer_bytes))
-    fail("invalid ring buffer size", -err);
-  if (int err = proclife_bpf__load(skel_.get())) {
-    if (std::string missing = missing_tracepoints(skel_->obj); !missing.empty())
-      throw std::runtime_error(fmt::format("kernel {} lacks tracepoints proclife needs: {}", kernel_release(), missing));
-    fail("the kernel refused to load proclife's eBPF programs", -err);
+  ReapSource wanted = requested_reap_source(options.reap_source);
+  // auto tries fexit first; a kernel that refuses it (EPERM on some hosts)
+  // costs one more open and load, with sys_exit instead.
+  std::vector<ReapSource> attempts;
+  if (wanted != ReapSource::automatic) attempts = {wanted};
+  else if (kernel_refuses_fexit()) attempts = {ReapSource::syscall_tracepoint};
+  else attempts = {ReapSource::fexit, ReapSource::syscall_tracepoint};
+  phase("fexit check");
+
+  for (size_t attempt = 0; attempt < attempts.size(); ++attempt) {
+    ReapSource source = attempts[attempt];
+    bool last = attempt + 1 == attempts.size();
+    skel_.reset(proclife_bpf__open());
+    if (!skel_) fail("cannot open proclife's eBPF object", errno);
+    phase("open");
+    skel_->rodata->cfg_trace_all = options.trace_all;
+    skel_->rodata->cfg_self_tgid = options.self_pid;
+    // Batch wake-ups: userspace also polls on a short timeout, so a quarter of
+    // the buffer waiting is the latest point at which to be woken.
+    skel_->rodata->cfg_wakeup_bytes = options.ring_buffer_bytes / 4;
+    if (int err = bpf_map__set_max_entries(skel_->maps.events, options.ring_buffer_bytes))
+      fail("invalid ring buffer size", -err);
+    bpf_program__set_autoload(skel_->progs.handle_sys_exit, source == ReapSource::syscall_tracepoint);
+    bpf_program__set_autoload(skel_->progs.handle_kernel_wait4_exit, source == ReapSource::fexit);
+    bpf_program__set_autoload(skel_->progs.handle_kernel_waitid_exit, source == ReapSource::fexit);
+    int err = proclife_bpf__load(skel_.get());
+    phase("load (kernel BTF, maps, verifier)");
+    if (err && !last) {
+      if (options.verbose)
+        fprintf(stderr, "proclife: fexit programs refused (%s): wait results from tp_btf/sys_exit instead\n",
+                strerror(-err));
+      failing_program_note.clear();
+      continue;
+    }
+    if (err) {
+      if (std::string missing = missing_tracepoints(skel_->obj); !missing.empty())
+        throw std::runtime_error(
+            fmt::format("kernel {} lacks tracepoints proclife needs: {}", kernel_release(), missing));
+      fail(source == ReapSource::fexit ? "the kernel refused to load proclife's fexit programs (try "
+                                         "PROCLIFE_REAP_SOURCE=sys_exit)"
+                                       : "the kernel refused to load proclife's eBPF programs",
+           -err);
+    }
+    reap_source_ = source;
+    break;
   }
   if (int err = proclife_bpf__attach(skel_.get())) fail("cannot attach proclife's eBPF programs", -err);
+  phase("attach");
   // Loading parsed the kernel's BTF (megabytes) and freed it: give it back.
   malloc_trim(0);
+  phase("malloc_trim");
 
   ring_.reset(ring_buffer__new(bpf_map__fd(skel_->maps.events), &Probe::on_record, this, nullptr));
   if (!ring_) fail("cannot set up the ring buffer", errno);
+  if (options.verbose) fprintf(stderr, "proclife: reap source: %s\n", reap_source_name(reap_source_));
 }
 
 Probe::~Probe() = default;

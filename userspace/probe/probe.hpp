@@ -7,20 +7,36 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 struct proclife_bpf;
 struct ring_buffer;
 
 namespace proclife {
 
+// Where wait4/waitid results (the precise reaps) come from.
+enum class ReapSource {
+  automatic,           // fexit where the kernel allows it, else the sys_exit tracepoint
+  fexit,               // fexit on kernel_wait4/kernel_waitid: no per-syscall cost
+  syscall_tracepoint,  // tp_btf/sys_exit: every syscall on the host pays for it
+  none,                // no wait results: reaps only from sched_process_free, approximate
+};
+
+// "fexit", "sys_exit", "none" (as --verbose, reports and recordings name it),
+// or "auto" for ReapSource::automatic.
+const char* reap_source_name(ReapSource source);
+// Reads those names back; nullopt for anything else.
+std::optional<ReapSource> parse_reap_source(std::string_view name);
+
 struct ProbeOptions {
   bool trace_all = false;           // the whole host, not one tree
   uint32_t self_pid = 0;            // proclife: its waits for CMD are recorded
   uint32_t ring_buffer_bytes = 2u << 20;  // power of two, at least a page
   bool verbose = false;             // libbpf's own log on stderr
-  // false: attach no syscall tracepoint (no exact reaps or clone flags;
-  // reaps then come from sched_process_free, approximate).
-  bool syscall_hook = true;
+  // automatic may be overridden by the PROCLIFE_REAP_SOURCE environment
+  // variable (fexit, sys_exit, none): a test and diagnostic knob.
+  ReapSource reap_source = ReapSource::automatic;
 };
 
 class Probe {
@@ -47,6 +63,8 @@ class Probe {
     uint64_t traced_table_full = 0;  // new processes the `traced` map had no room for
   };
   Lost lost_by_cause() const;
+  // The source of wait results in use: never automatic.
+  ReapSource reap_source() const { return reap_source_; }
 
  private:
   static int on_record(void* self, void* data, size_t size);
@@ -55,6 +73,7 @@ class Probe {
   std::unique_ptr<ring_buffer, void (*)(ring_buffer*)> ring_;
   RecordHandler handler_;
   std::exception_ptr parked_;
+  ReapSource reap_source_ = ReapSource::none;
 };
 
 // CLOCK_MONOTONIC now, the clock bpf_ktime_get_ns() reads.

@@ -170,6 +170,9 @@ void write_json_report(const Graph& graph, const ReportContext& context, std::os
   json.key("command").value(context.command);
   json.key("lost_events").value(graph.lost_events());
   json.key("decode_errors").value(graph.decode_errors());
+  json.key("reap_source");
+  if (graph.reap_source().empty()) json.null();
+  else json.value(graph.reap_source());
   json.key("duration_ns").value(graph.end_ns() > graph.origin_ns() ? graph.end_ns() - graph.origin_ns() : 0);
   json.key("processes").begin_array();
   for (const auto& process : graph.processes()) {
