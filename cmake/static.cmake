@@ -38,6 +38,7 @@ if(PROCLIFE_STATIC)
   function(proclife_glibc_compat target)
     target_sources(${target} PRIVATE "${CMAKE_SOURCE_DIR}/userspace/compat/glibc_compat.c")
     set(wrapped __libc_start_main pthread_once __pthread_key_create
+                pthread_create pthread_join pthread_detach pthread_condattr_setclock pthread_sigmask
                 stat stat64 lstat lstat64 fstat fstat64 fstatat fstatat64)
     list(TRANSFORM wrapped PREPEND "LINKER:--wrap=")
     target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc ${wrapped}

@@ -16,6 +16,7 @@
  *      __libc_start_main       GLIBC_2.34 -> GLIBC_2.2.5 (+ runs the constructors)
  *      pthread_once            GLIBC_2.34 -> GLIBC_2.2.5 (libpthread.so.0 < 2.34)
  *      __pthread_key_create    GLIBC_2.34 -> GLIBC_2.2.5 (libpthread.so.0 < 2.34)
+ *      pthread_create, _join, _detach, _condattr_setclock, _sigmask (std::thread)
  *      stat fstat lstat ...    GLIBC_2.33 -> __xstat & co. @GLIBC_2.2.5
  * Before glibc 2.34 pthread_once and __pthread_key_create live in libpthread.so.0,
  * so the binary also NEEDs libpthread.so.0 (an empty stub on glibc >= 2.34).
@@ -31,6 +32,8 @@
 #include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +219,39 @@ __asm__(".symver compat_pthread_key_create,__pthread_key_create@GLIBC_2.2.5");
 COMPAT int __wrap___pthread_key_create(pthread_key_t *key, void (*destructor)(void *))
 {
   return compat_pthread_key_create(key, destructor);
+}
+
+/* ---- std::thread (the /metrics server): pthread_create, _join, _detach
+ * (GLIBC_2.34 -> 2.2.5), pthread_condattr_setclock (2.34 -> 2.3.3), and
+ * pthread_sigmask (2.32 -> 2.2.5); before those versions all lived in
+ * libpthread.so.0. ---------------------------------------------------------- */
+extern int compat_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
+__asm__(".symver compat_pthread_create,pthread_create@GLIBC_2.2.5");
+COMPAT int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+  return compat_pthread_create(thread, attr, fn, arg);
+}
+
+extern int compat_pthread_join(pthread_t thread, void **result);
+__asm__(".symver compat_pthread_join,pthread_join@GLIBC_2.2.5");
+COMPAT int __wrap_pthread_join(pthread_t thread, void **result) { return compat_pthread_join(thread, result); }
+
+extern int compat_pthread_detach(pthread_t thread);
+__asm__(".symver compat_pthread_detach,pthread_detach@GLIBC_2.2.5");
+COMPAT int __wrap_pthread_detach(pthread_t thread) { return compat_pthread_detach(thread); }
+
+extern int compat_pthread_condattr_setclock(pthread_condattr_t *attr, clockid_t clock);
+__asm__(".symver compat_pthread_condattr_setclock,pthread_condattr_setclock@GLIBC_2.3.3");
+COMPAT int __wrap_pthread_condattr_setclock(pthread_condattr_t *attr, clockid_t clock)
+{
+  return compat_pthread_condattr_setclock(attr, clock);
+}
+
+extern int compat_pthread_sigmask(int how, const sigset_t *set, sigset_t *old);
+__asm__(".symver compat_pthread_sigmask,pthread_sigmask@GLIBC_2.2.5");
+COMPAT int __wrap_pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+  return compat_pthread_sigmask(how, set, old);
 }
 
 /* ---- stat & co. (GLIBC_2.33 -> __xstat & co. @GLIBC_2.2.5) ------------------
