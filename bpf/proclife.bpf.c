@@ -62,10 +62,12 @@ struct {
 
 /* tgid -> threads the traced process created: counted here, sent with the
  * process's exit, instead of a ring-buffer record per thread. Entries are
- * made on a process's first thread and removed when it dies or is freed. */
+ * made on a process's first thread and removed when it dies or is freed.
+ * As large as `traced`, so a traced tree can never fill it; host-wide, only
+ * more than 65,536 live multi-threaded processes could. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 65536);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, __u32);
