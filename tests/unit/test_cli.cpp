@@ -331,3 +331,15 @@ TEST_CASE("lost events: each cause its own count and remedy, never one the optio
   CHECK_THAT(both, Catch::Contains("1 event lost"));
   CHECK_THAT(both, Catch::Contains("1 new process not followed"));
 }
+
+TEST_CASE("monitor thresholds are finite seconds, refused in one line", "[cli]") {
+  for (std::string option : {"--zombie-threshold", "--slow-reap-threshold", "--retention"}) {
+    for (std::string bad : {"nan", "inf", "-1", "abc"}) {
+      INFO(option << " " << bad);
+      CliExit exit = parse_exit({"monitor", option, bad});
+      CHECK(exit.status == 125);
+      CHECK(std::count(exit.message.begin(), exit.message.end(), '\n') == 1);
+      CHECK(exit.message.size() < 160);
+    }
+  }
+}

@@ -158,11 +158,11 @@ ParsedCommand parse_or_inspect(int argc, const char* const* argv, const std::fun
       "--no-metrics", [&monitor](int64_t) { monitor.metrics_address.clear(); }, "Serve no metrics");
   monitor_cmd->add_option("--zombie-threshold", monitor.zombie_threshold_s,
                           "Report a zombie older than SECONDS (default 60)")
-      ->check(CLI::PositiveNumber)
+      ->check([](const std::string& text) { return check_seconds(text, false); })
       ->option_text("SECONDS");
   monitor_cmd->add_option("--slow-reap-threshold", monitor.slow_reap_threshold_s,
                           "Report a reap later than SECONDS after the exit (default 5)")
-      ->check(CLI::PositiveNumber)
+      ->check([](const std::string& text) { return check_seconds(text, false); })
       ->option_text("SECONDS");
   monitor_cmd->add_option("--max-unreaped-children", monitor.max_unreaped_children,
                           "Report a parent holding more than N unreaped children (default 50)")
@@ -174,6 +174,7 @@ ParsedCommand parse_or_inspect(int argc, const char* const* argv, const std::fun
       ->option_text("N");
   monitor_cmd->add_option("--retention", monitor.retention_s,
                           "Keep a reaped process SECONDS for late events before writing it out (default 2)")
+      ->check([](const std::string& text) { return check_seconds(text, true); })
       ->check(CLI::Range(0.0, 3600.0))
       ->option_text("SECONDS");
   std::string precise = "on";
