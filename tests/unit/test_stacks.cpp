@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "explain.hpp"
 #include "json_report.hpp"
 #include "record.hpp"
 #include "report.hpp"
@@ -213,14 +214,15 @@ TEST_CASE("explain: where each fork and the reaping wait were called, polls fold
   std::string report = explain_text(PythonJoin().graph());
   INFO(report);
   CHECK(report.find("    fork by python3 (29053), called from\n"
-                    "      os_fork <- Popen._launch (popen_fork.py:66) <- Process.start (process.py:121)\n"
-                    "      <- <module> (app.py:9)\n") != std::string::npos);
+                    "      os_fork <- Popen._launch (popen_fork.py:66)\n"
+                    "      <- Process.start (process.py:121) <- <module> (app.py:9)\n") != std::string::npos);
   CHECK(report.find("    python3 (29053) polled 2x with WNOHANG from posix.waitpid <- Popen.poll (popen_fork.py:27) "
                     "<- _cleanup (process.py:61) <- ...\n") != std::string::npos);
   CHECK(report.find("    python3 (29053) blocked 500.7 ms in wait4(29054, 0), called from\n"
-                    "      posix.waitpid <- Popen.poll (popen_fork.py:27) <- Popen.wait (popen_fork.py:43)\n"
-                    "      <- BaseProcess.join (process.py:149) <- _exit_function (util.py:357)\n"
-                    "      <- atexit_callfuncs <- Py_FinalizeEx <- Py_RunMain <- ...\n") != std::string::npos);
+                    "      posix.waitpid <- Popen.poll (popen_fork.py:27)\n"
+                    "      <- Popen.wait (popen_fork.py:43) <- BaseProcess.join (process.py:149)\n"
+                    "      <- _exit_function (util.py:357) <- atexit_callfuncs <- Py_FinalizeEx\n"
+                    "      <- Py_RunMain <- ...\n") != std::string::npos);
 }
 
 TEST_CASE("frame text: Python and native frames, libc wrappers skipped, cut at eight", "[stacks][explain]") {
@@ -303,8 +305,9 @@ TEST_CASE("the recording keeps resolved frames byte for byte and never the captu
   CHECK(json["kind"] == "stack");
   CHECK(json["site"] == "fork");
   for (const char* key : {"capture", "ip", "python_walk"}) CHECK(!json.contains(key));
-  CHECK(json["frames"][0]["symbol"].is_string());   // valid UTF-8: a JSON string, escaped
-  CHECK(json["frames"][0]["module"].is_object());   // not UTF-8: {"hex": ...}
+  CHECK(json["frames"][1]["symbol"] == "Q.\u202ename");  // valid UTF-8: a JSON string (the bidi control escaped)
+  CHECK(json["frames"][0]["symbol"].is_object());        // not UTF-8: {"hex": ...}
+  CHECK(json["frames"][0]["module"].is_object());
 
   auto [read_header, read] = read_stack_event_line(line);
   CHECK(read_header.ns == header.ns);
