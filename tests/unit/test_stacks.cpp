@@ -243,6 +243,24 @@ TEST_CASE("frame text: Python and native frames, libc wrappers skipped, cut at e
         "waitproc");
 }
 
+TEST_CASE("explain: a few polling places per child, names cut: its size follows the recording's",
+          "[stacks][explain]") {
+  Scenario s;
+  Proc sh = s.root(10);
+  Proc child = s.fork(sh, 11, 100);
+  for (uint64_t i = 0; i < 5; ++i) {
+    s.wait4(sh, -1, kernel::kWnohang, 0, 0, 200 + i, 200 + i);
+    s.stack(sh, StackSite::wait, 200 + i, stack_of({native_frame(std::string(1000, 'a' + i))}));
+  }
+  s.exit(child, exited(0), 500, sh);
+  s.wait4(sh, -1, 0, 11, exited(0), 600, 601);
+  std::string report = explain_text(s.graph(1000));
+  INFO(report);
+  CHECK(report.find("polled 1x with WNOHANG from " + std::string(159, 'c') + "…\n") != std::string::npos);
+  CHECK(report.find(std::string(160, 'd')) == std::string::npos);
+  CHECK(report.find("    and 2x more from 2 other places\n") != std::string::npos);
+}
+
 TEST_CASE("text: the innermost meaningful frame next to the fork and the reaping wait", "[stacks][text]") {
   std::string report = text_report(PythonJoin().graph());
   INFO(report);

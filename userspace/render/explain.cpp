@@ -218,8 +218,19 @@ void explain_call_sites(const Graph& graph, const Process& parent, const Process
     if (site == poll_sites.end()) poll_sites.emplace_back(std::move(chain), 1);
     else site->second++;
   }
-  for (const auto& [chain, count] : poll_sites)
-    out << fmt::format("    {} polled {}x with WNOHANG from {}\n", describe_process(parent), count, chain);
+  // A few places per child: a parent's polls are told again for each child.
+  constexpr size_t kPollSites = 3;
+  size_t elsewhere = 0;
+  for (size_t i = 0; i < poll_sites.size(); ++i) {
+    if (i >= kPollSites) {
+      elsewhere += poll_sites[i].second;
+      continue;
+    }
+    out << fmt::format("    {} polled {}x with WNOHANG from {}\n", describe_process(parent), poll_sites[i].second,
+                       poll_sites[i].first);
+  }
+  if (elsewhere)
+    out << fmt::format("    and {}x more from {} other places\n", elsewhere, poll_sites.size() - kPollSites);
   const WaitCall* call = reaping_call(graph, child);
   if (!call || !call->stack) return;
   std::string reaper = describe_reaper(graph, *child.reap);

@@ -15,10 +15,10 @@ std::string_view basename(std::string_view path) {
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
-// glibc (libc.so.6, libc-2.31.so, libpthread before 2.34), musl, the loader.
+// glibc (libc.so.6, libc-2.31.so, libpthread before 2.34), musl (libc.musl-*), the loaders.
 bool in_libc(const Frame& frame) {
   if (frame.kind != Frame::Kind::native) return false;
-  static constexpr std::array<std::string_view, 6> kPrefixes{"libc.so", "libc-", "libpthread", "ld-linux",
+  static constexpr std::array<std::string_view, 6> kPrefixes{"libc.", "libc-", "libpthread", "ld-linux",
                                                              "ld-musl", "ld-2."};
   std::string_view name = basename(frame.module);
   for (auto prefix : kPrefixes)
@@ -26,16 +26,23 @@ bool in_libc(const Frame& frame) {
   return false;
 }
 
+// Names are cut so that a frame reads in a line, and a report's size stays in
+// proportion to the recording it came from.
+constexpr size_t kMaxSymbolChars = 160, kMaxFileChars = 80;
+
+std::string shown(std::string_view name, size_t max_chars) { return clip(printable(name), max_chars); }
+
 }  // namespace
 
 std::string frame_text(const Frame& frame) {
   std::string text;
-  if (!frame.symbol.empty()) text = printable(frame.symbol);
+  if (!frame.symbol.empty()) text = shown(frame.symbol, kMaxSymbolChars);
   else if (frame.kind == Frame::Kind::python) text = "?";
-  else if (!frame.module.empty()) text = fmt::format("{}+0x{:x}", printable(basename(frame.module)), frame.module_address);
+  else if (!frame.module.empty())
+    text = fmt::format("{}+0x{:x}", shown(basename(frame.module), kMaxFileChars), frame.module_address);
   else text = fmt::format("0x{:x}", frame.pc);
   if (frame.file.empty()) return text;
-  text += " (" + printable(basename(frame.file));
+  text += " (" + shown(basename(frame.file), kMaxFileChars);
   if (frame.line) text += fmt::format(":{}", frame.line);
   return text + ")";
 }
@@ -61,7 +68,7 @@ std::vector<std::string> stack_parts(const Stack& stack, size_t max_frames) {
     parts.push_back((i ? "<- " : "") + frame_text(frames[i]));
   if (frames.size() > max_frames || (stack.truncated && !frames.empty())) parts.push_back("<- ...");
   if (frames.empty()) parts.push_back("no frames");
-  if (!stack.incomplete.empty()) parts.push_back("(incomplete: " + printable(stack.incomplete) + ")");
+  if (!stack.incomplete.empty()) parts.push_back("(incomplete: " + shown(stack.incomplete, kMaxSymbolChars) + ")");
   return parts;
 }
 
