@@ -344,7 +344,7 @@ TEST_CASE("monitor thresholds are finite seconds, refused in one line", "[cli]")
   }
 }
 
-TEST_CASE("--stacks is off by default, on for run and attach, and its help says what it costs", "[cli][stacks]") {
+TEST_CASE("the stacks option is off by default, on for run and attach, and its help says what it costs", "[cli][stacks]") {
   CHECK_FALSE(parse_run({"run", "--", "true"}).trace.stacks);
   CHECK(parse_run({"run", "--stacks", "--", "true"}).trace.stacks);
   ParsedCommand attach = parse({"attach", "-p", "1", "--stacks"});
