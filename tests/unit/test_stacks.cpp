@@ -174,7 +174,7 @@ TEST_CASE("stacks for calls the graph does not hold are counted, never attached"
   CHECK(json["unmatched_stacks"] == 5);
 }
 
-TEST_CASE("stacks: a polling loop keeps 64, counts the rest; a reaping call always keeps its own", "[stacks][model]") {
+TEST_CASE("stacks: a polling loop keeps 64, counts the rest, and a reaping call always keeps its own", "[stacks][model]") {
   Scenario s;
   Proc sh = s.root(10);
   Proc child = s.fork(sh, 11, 100);
@@ -268,7 +268,7 @@ TEST_CASE("text: the innermost meaningful frame next to the fork and the reaping
                     "reaped by python3 (29053) via wait4 after 1.7 ms (wait4 in posix.waitpid)") != std::string::npos);
 }
 
-TEST_CASE("JSON: stack on forks, exits, wait calls; absent without stacks", "[stacks][json]") {
+TEST_CASE("JSON: stack on forks, exits, wait calls, and absent without stacks", "[stacks][json]") {
   auto report = json_report(PythonJoin().graph(), PythonJoin::context());
   CHECK(report["unmatched_stacks"] == 0);
   const auto& python = report["processes"][0];
