@@ -6,7 +6,7 @@
 #include <set>
 #include <string>
 
-#include "symbolize.hpp"
+#include "symbolize.hpp"  // dwfl_callbacks
 
 namespace proclife::stacks {
 
@@ -68,7 +68,6 @@ struct NativeUnwinder::Callbacks {
       Dwarf_Addr bias = 0;
       dwfl_module_getelf(mod, &bias);
       f.module_address = pc - bias;
-      describe(mod, pc, f);
     }
     return DWARF_CB_OK;
   }

@@ -1,7 +1,10 @@
 // Native unwinding of a capture with libdwfl, from a MappingSnapshot only:
 // every ELF file of the snapshot is reported at its load address (as perf's
 // unwind-libdw does) and the unwinder reads memory from the copied stack
-// window alone, so a process that has exited unwinds the same.
+// window alone, so a process that has exited unwinds the same. Frames come
+// out unnamed: names depend on the file only, and a Symbolizer shared by all
+// processes finds them once (loading a file's debug info costs milliseconds
+// to hundreds of them, libc6-dbg's compressed DWARF).
 #pragma once
 
 #include <sys/types.h>
@@ -17,7 +20,7 @@ typedef struct Dwfl Dwfl;
 namespace proclife::stacks {
 
 struct NativeUnwind {
-  std::vector<Frame> frames;      // innermost first, kind native, symbolized
+  std::vector<Frame> frames;      // innermost first, kind native: pc, module, build-id, module_address
   bool outermost = false;         // reached the frame with no caller, reading the window only
   bool outside_snapshot = false;  // a pc fell in no mapping of the snapshot
 };

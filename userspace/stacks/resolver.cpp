@@ -44,6 +44,7 @@ Stack StackResolver::resolve(const TaskId& task, const StackCapture& capture) {
     explain(stack, "process gone before its maps were read");
   }
   if (native.frames.empty()) native.frames.push_back(Frame{.pc = capture.ip});
+  for (Frame& frame : native.frames) symbolizer_.symbolize(frame);
 
   std::vector<PythonFrame> python;
   std::optional<bool> alive;  // asked once, and only if a code object must be read

@@ -13,6 +13,7 @@
 #include "mappings.hpp"
 #include "python.hpp"
 #include "stack.hpp"
+#include "symbolize.hpp"
 
 namespace proclife::stacks {
 
@@ -56,6 +57,7 @@ class StackResolver {
 
   IsAlive is_alive_;
   BuildIdCache build_ids_;
+  Symbolizer symbolizer_;  // for every process: names depend on the file only
   std::unordered_map<ProcKey, Process, ProcKeyHash> processes_;
 };
 

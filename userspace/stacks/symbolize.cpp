@@ -100,9 +100,16 @@ void describe(Dwfl_Module* mod, Dwarf_Addr pc, Frame& frame) {
 // One file reported alone, at its own ELF addresses: runtime address =
 // module_address + bias.
 struct Symbolizer::Module {
+  struct Names {
+    std::string symbol, file;
+    uint32_t line = 0;
+  };
+  static constexpr size_t max_names = 1 << 16;  // then start over: bounded memory
+
   Dwfl* dwfl = nullptr;
   Dwfl_Module* mod = nullptr;
   Dwarf_Addr bias = 0;
+  std::unordered_map<uint64_t, Names> names;  // by module address
   ~Module() {
     if (dwfl) dwfl_end(dwfl);
   }
@@ -135,13 +142,17 @@ bool Symbolizer::symbolize(Frame& frame) {
   if (frame.kind != Frame::Kind::native || frame.module.empty()) return false;
   Module* module = module_for(frame);
   if (module->mod == nullptr) return false;
-  Frame named = frame;
-  named.symbol.clear();
-  named.file.clear();
-  named.line = 0;
-  describe(module->mod, frame.module_address + module->bias, named);
-  if (named.symbol.empty()) return false;
-  frame = std::move(named);
+  auto it = module->names.find(frame.module_address);
+  if (it == module->names.end()) {
+    if (module->names.size() == Module::max_names) module->names.clear();
+    Frame named;
+    describe(module->mod, frame.module_address + module->bias, named);
+    it = module->names.emplace(frame.module_address, Module::Names{named.symbol, named.file, named.line}).first;
+  }
+  if (it->second.symbol.empty()) return false;
+  frame.symbol = it->second.symbol;
+  frame.file = it->second.file;
+  frame.line = it->second.line;
   return true;
 }
 

@@ -5,6 +5,7 @@
 #include <elfutils/libdwfl.h>
 
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <string>
 
@@ -23,7 +24,10 @@ void describe(Dwfl_Module* mod, Dwarf_Addr pc, Frame& frame);
 
 // Symbolizes native frames from their (module, build-id, module_address)
 // alone: from the file at `module` when its build-id still matches, else from
-// /usr/lib/debug/.build-id/xx/rest.debug. Needs no root and no process.
+// /usr/lib/debug/.build-id/xx/rest.debug. Needs no root and no process: used
+// live by the StackResolver and offline by `proclife report`. Each file is
+// loaded once, and each address looked up once (libdwfl's symbol lookup scans
+// the whole table).
 class Symbolizer {
  public:
   Symbolizer();
