@@ -9,6 +9,8 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev libboost-dev
   # tests and demo
   catch2 python3 graphviz
+  # CPython 3.11's internal headers: the offsets test of the kernel's Python frame walk
+  python3.11-dev
   # promtool checks the metrics page and the alerting rules; systemd-analyze the unit
   prometheus systemd
   # release: the Debian package (dpkg-shlibdeps), `man proclife`, the zsh completion check

@@ -50,6 +50,8 @@ auto tie(const SignalEvent& e) {
                   e.handler, e.sa_flags, e.comm);
 }
 auto tie(const CloneReturnEvent& e) { return std::tie(e.child, e.flags, e.syscall, e.flags_known, e.ret); }
+// stacks-integrate lists the recorded Stack here, with record.cpp's fields().
+auto tie(const StackEvent&) { return std::tie(); }
 
 bool same_event(const Event& a, const Event& b) {
   if (a.ns != b.ns || a.cpu != b.cpu || !(a.task == b.task) || a.body.index() != b.body.index()) return false;

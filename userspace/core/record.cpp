@@ -112,6 +112,10 @@ void fields(auto& v, Is<CloneReturnEvent> auto& e) {
   v("ret", e.ret);
 }
 
+// stacks-integrate owns this: the recording keeps the resolved Stack. Until
+// then a stack line carries its header only.
+void fields(auto&, Is<StackEvent> auto&) {}
+
 void fields(auto& v, Is<TaskId> auto& t) {
   v("tid", t.tid);
   v("tgid", t.tgid);
