@@ -137,7 +137,7 @@ bool holds_return_address_into(const Run& run, const StackEvent& stack, const st
 
 }  // namespace
 
-TEST_CASE("--stacks: a wait, a fork and both exit_group calls come with the caller's stack", "[vm][stacks]") {
+TEST_CASE("stack records: a wait, a fork and both exit_group calls come with the caller's stack", "[vm][stacks]") {
   require_root();
   auto run = run_workload(true, {workload("stacks")});
   CHECK(run.decode_errors == 0);
@@ -184,7 +184,7 @@ TEST_CASE("without --stacks no stack record is sent", "[vm][stacks]") {
   for (const auto& event : run.events) CHECK_FALSE(std::holds_alternative<StackEvent>(event.body));
 }
 
-TEST_CASE("--stacks walks a CPython 3.11 process's frames at os.waitpid and os.fork", "[vm][stacks]") {
+TEST_CASE("stack records walk a CPython 3.11 process's frames at os.waitpid and os.fork", "[vm][stacks]") {
   require_root();
   const char* script =
       "import os, sys\n"
