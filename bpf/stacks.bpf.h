@@ -112,8 +112,11 @@ static __always_inline __u32 walk_python(struct stack_scratch *s, __u32 tgid, __
 
 /* The user stack from sp upward, a page at a time (the first read up to the
  * page boundary), into the tail after `base` bytes of Python frames. The
- * first page that cannot be read is taken as the end of the stack's mapping;
- * a stack still readable at PL_STACK_MAX bytes is flagged truncated. */
+ * first page that cannot be read ends the copy, and is not truncation: it is
+ * the mapping's end, or a page of the random gap exec leaves below the
+ * argument strings that nothing touched; both lie above the initial sp, so
+ * above every frame. A stack still readable at PL_STACK_MAX bytes is flagged
+ * truncated. */
 static __always_inline __u32 copy_stack(struct stack_scratch *s, __u64 base, __u64 sp)
 {
 	/* 64-bit lengths: 32-bit ones are zero-extended into copies of the

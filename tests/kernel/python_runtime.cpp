@@ -27,6 +27,16 @@ std::vector<Mapping> read_maps(pid_t pid) {
   return maps;
 }
 
+uint64_t start_stack(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  // Fields after the parenthesised comm, which may hold spaces: startstack is field 28.
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  for (int i = 3; i <= 28; ++i) fields >> field;  // field 3 is the state
+  return std::stoull(field);
+}
+
 namespace {
 
 template <class T>

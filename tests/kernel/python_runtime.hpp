@@ -15,6 +15,8 @@ struct Mapping {
   std::string perms, path;
 };
 std::vector<Mapping> read_maps(pid_t pid);
+// /proc/PID/stat's startstack: the initial stack pointer (where argc is).
+uint64_t start_stack(pid_t pid);
 
 // The address of _PyRuntime in `pid`, from the dynamic symbols of the mapped
 // python3.11 executable or libpython3.11; 0 when neither has it.
