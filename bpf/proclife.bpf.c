@@ -122,14 +122,17 @@ static __always_inline void *reserve(__u32 kind, __u32 size)
 	return e;
 }
 
+static __always_inline __u64 wakeup_flags(void)
+{
+	if (!cfg_wakeup_bytes)
+		return 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
+										    BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void submit(void *e)
 {
-	__u64 flags = 0;
-
-	if (cfg_wakeup_bytes)
-		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes ?
-				BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-	bpf_ringbuf_submit(e, flags);
+	bpf_ringbuf_submit(e, wakeup_flags());
 }
 
 static __always_inline void fill_task_id(struct pl_task_id *id, struct task_struct *task)
@@ -170,6 +173,8 @@ static __always_inline void task_ns_pid(struct task_struct *task, __u32 *nr, __u
 		*nr = BPF_CORE_READ(pid, numbers[lvl].nr);
 }
 
+#include "stacks.bpf.h"
+
 /* task->comm by two direct loads, not a string-copy helper call: the kernel
  * keeps it NUL-terminated, and userspace bounds it anyway. */
 static __always_inline void copy_comm(char *dst, struct task_struct *task)
@@ -209,6 +214,7 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct pl_fork_event *e;
+	__u64 site_ns;
 	__u32 parent_tgid = parent->tgid;
 	__u32 child_tgid = child->tgid;
 	__u64 child_start = child->start_time;
@@ -245,7 +251,19 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_
 	e->shares_mm = child->mm == parent->mm;
 	copy_comm(e->comm, child);
 	clone_facts(e);
+	site_ns = e->hdr.ns;
 	submit(e);
+	if (cfg_stacks) {
+		/* A forked child runs its parent's interpreter at the same address
+		 * (multiprocessing's workers): known before it can run, unlike
+		 * anything userspace could add after reading this event. */
+		struct pl_python_runtime *rt = bpf_map_lookup_elem(&python_runtimes, &parent_tgid);
+
+		if (rt)
+			bpf_map_update_elem(&python_runtimes, &child_tgid, rt, BPF_ANY);
+	}
+	if (stacks_wanted(parent))
+		emit_stack(PL_STACK_SITE_FORK, site_ns);
 	return 0;
 }
 
@@ -260,6 +278,11 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 
 	if (skip_task(task) || !is_traced(task->tgid, leader_start_ns(task)))
 		return 0;
+	if (cfg_stacks) {
+		__u32 tgid = task->tgid;
+
+		bpf_map_delete_elem(&python_runtimes, &tgid);
+	}
 	e = reserve(PL_EV_EXEC, sizeof(*e));
 	if (!e)
 		return 0;
@@ -423,6 +446,8 @@ int BPF_PROG(handle_sched_process_free, struct task_struct *task)
 		bpf_map_delete_elem(&traced, &tgid);
 	/* Normally gone at the group's death; a lost exit must not leave it. */
 	bpf_map_delete_elem(&thread_forks, &tgid);
+	if (cfg_stacks)
+		bpf_map_delete_elem(&python_runtimes, &tgid);
 	e = reserve(PL_EV_FREE, sizeof(*e));
 	if (!e)
 		return 0;
@@ -462,6 +487,9 @@ int BPF_PROG(handle_sched_process_wait, struct pid *target)
 	e->target_pid = target ? BPF_CORE_READ(target, numbers[0].nr) : 0;
 	e->pad = 0;
 	submit(e);
+	/* One timestamp for the wait_enter, the stack and the wait_exit's enter_ns. */
+	if (stacks_wanted(task))
+		emit_stack(PL_STACK_SITE_WAIT, now);
 	return 0;
 }
 

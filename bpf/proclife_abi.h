@@ -28,7 +28,8 @@ enum pl_event_kind {
 	PL_EV_SIGNAL_DELIVER = 8,
 	PL_EV_CLONE_RETURN = 9, /* retired: clone facts now ride in the fork record;
 				 * kept so older recordings still replay */
-	PL_EV_KIND_COUNT = 10,
+	PL_EV_STACK = 10,      /* --stacks: the caller's stack at a wait, fork or exit_group */
+	PL_EV_KIND_COUNT = 11,
 };
 
 /* Who did it: the current task when the event fired. */
@@ -154,12 +155,81 @@ struct pl_clone_return_event {
 	__s64 ret;
 };
 
+/* Where a stack record was taken (pl_stack_event.site). */
+enum pl_stack_site {
+	PL_STACK_SITE_WAIT = 0,       /* sched_process_wait: site_ns is the wait_enter's hdr.ns */
+	PL_STACK_SITE_FORK = 1,       /* sched_process_fork in the parent: the fork's hdr.ns */
+	PL_STACK_SITE_EXIT_GROUP = 2, /* entry of exit_group(): user memory is still there */
+};
+
+/* How the CPython frame walk ended (pl_stack_event.python_walk). */
+enum pl_python_walk {
+	PL_PY_WALK_NOT_PYTHON = 0,      /* no runtime registered for the process */
+	PL_PY_WALK_COMPLETE = 1,
+	PL_PY_WALK_TRUNCATED = 2,       /* PL_PY_FRAMES_MAX frames and more to go */
+	PL_PY_WALK_NO_THREAD_STATE = 3, /* no PyThreadState with this thread's id */
+	PL_PY_WALK_READ_FAILED = 4,
+};
+
+#define PL_STACK_MAX 16384    /* bytes of user stack copied from sp upward */
+#define PL_PY_FRAMES_MAX 48
+#define PL_STACK_TRUNCATED 1  /* pl_stack_event.flags: the mapping went on past PL_STACK_MAX */
+
+struct pl_python_frame {
+	__u64 code;       /* PyCodeObject* */
+	__u64 prev_instr; /* _Py_CODEUNIT* */
+	__u8 is_entry;
+	__u8 owner;
+	__u8 pad[6];
+};
+
+/* Variable length: this fixed part, then python_count struct pl_python_frame
+ * (innermost first), then stack_len bytes of user stack from sp upward. The
+ * ring carries only those bytes, so a record is as long as what was copied. */
+struct pl_stack_event {
+	struct pl_header hdr;
+	__u64 site_ns;
+	__u32 site;          /* enum pl_stack_site */
+	__u32 flags;         /* PL_STACK_TRUNCATED */
+	/* user registers at the call (bpf_task_pt_regs) */
+	__u64 ip, sp, bp, bx, r12, r13, r14, r15;
+	__u32 stack_len;
+	__u32 python_walk;   /* enum pl_python_walk */
+	__u32 python_count;
+	__u32 pad;
+};
+
+/* The CPython runtime of a process, as userspace found it (the python_runtimes
+ * map, keyed by tgid). */
+#define PL_PY_LAYOUT_311 1
+struct pl_python_runtime {
+	__u64 runtime;  /* address of _PyRuntime in the process */
+	__u32 layout;   /* PL_PY_LAYOUT_*: which offsets below apply */
+	__u32 pad;
+};
+
+/* CPython 3.11 (x86_64) offsets, from its internal headers (Py_BUILD_CORE);
+ * tests/unit/python311_offsets.c recompiles them against the installed
+ * headers and compares. */
+#define PL_PY311_RUNTIME_INTERPRETERS_HEAD 40 /* _PyRuntimeState.interpreters.head */
+#define PL_PY311_INTERP_THREADS_HEAD 16       /* PyInterpreterState.threads.head */
+#define PL_PY311_TSTATE_NEXT 8                /* PyThreadState.next */
+#define PL_PY311_TSTATE_CFRAME 56             /* PyThreadState.cframe */
+#define PL_PY311_TSTATE_NATIVE_THREAD_ID 160  /* PyThreadState.native_thread_id (unsigned long) */
+#define PL_PY311_CFRAME_CURRENT_FRAME 8       /* _PyCFrame.current_frame */
+#define PL_PY311_FRAME_F_CODE 32              /* _PyInterpreterFrame.f_code */
+#define PL_PY311_FRAME_PREVIOUS 48            /* _PyInterpreterFrame.previous */
+#define PL_PY311_FRAME_PREV_INSTR 56          /* _PyInterpreterFrame.prev_instr */
+#define PL_PY311_FRAME_IS_ENTRY 68            /* _PyInterpreterFrame.is_entry (bool) */
+#define PL_PY311_FRAME_OWNER 69               /* _PyInterpreterFrame.owner (char) */
+
 /* x86_64 syscall numbers, as pl_wait_exit_event.syscall_nr and
  * pl_clone_return_event.syscall_nr carry them (sys_exit sees regs->orig_ax). */
 #define PL_NR_CLONE 56
 #define PL_NR_FORK 57
 #define PL_NR_VFORK 58
 #define PL_NR_WAIT4 61
+#define PL_NR_EXIT_GROUP 231
 #define PL_NR_WAITID 247
 #define PL_NR_CLONE3 435
 
@@ -193,6 +263,9 @@ static_assert(sizeof(struct pl_wait_enter_event) == 40, "pl_wait_enter_event ABI
 static_assert(sizeof(struct pl_wait_exit_event) == 80, "pl_wait_exit_event ABI");
 static_assert(sizeof(struct pl_signal_event) == 104, "pl_signal_event ABI");
 static_assert(sizeof(struct pl_clone_return_event) == 72, "pl_clone_return_event ABI");
+static_assert(sizeof(struct pl_python_frame) == 24, "pl_python_frame ABI");
+static_assert(sizeof(struct pl_stack_event) == 128, "pl_stack_event ABI");
+static_assert(sizeof(struct pl_python_runtime) == 16, "pl_python_runtime ABI");
 #endif
 
 #endif

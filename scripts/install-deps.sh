@@ -9,7 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev libboost-dev
   # tests and demo
   catch2 python3 graphviz
-  # the CPython 3.11 layouts the stack resolver reads, checked against its headers
+  # CPython 3.11 internal headers: the layouts the probe walks and the resolver reads are checked against them
   python3.11-dev
   # promtool checks the metrics page and the alerting rules; systemd-analyze the unit
   prometheus systemd

@@ -11,7 +11,8 @@ int count_kind(const Event& event) {
       event.body, [](const ForkEvent&) { return 1; }, [](const ExecEvent&) { return 2; },
       [](const ExitEvent&) { return 3; }, [](const FreeEvent&) { return 4; },
       [](const WaitEnterEvent&) { return 5; }, [](const WaitExitEvent&) { return 6; },
-      [](const SignalGenerateEvent&) { return 7; }, [](const SignalDeliverEvent&) { return 8; }
+      [](const SignalGenerateEvent&) { return 7; }, [](const SignalDeliverEvent&) { return 8; },
+      [](const StackEvent&) { return 10; }
 #ifndef PROCLIFE_FORGET_A_KIND
       ,
       [](const CloneReturnEvent&) { return 9; }

@@ -141,12 +141,9 @@ class Scenario {
   }
 
   // --stacks: the resolved stack of the call `caller` made at site_us, sent
-  // right after that call's event. Until the stack kind joins
-  // PROCLIFE_EVENT_KINDS it reaches Graph::on_stack beside the stream, in
-  // its place; then this pushes StackEvent{site, at_us(site_us), {}, stack}.
+  // right after that call's event.
   void stack(Proc caller, StackSite site, uint64_t site_us, Stack stack) {
-    stacks.push_back({events.size(), Event{at_us(site_us), 0, caller.task(), {}},
-                      StackEvent{site, at_us(site_us), {}, std::move(stack)}});
+    push(site_us, caller.task(), StackEvent{site, at_us(site_us), {}, std::move(stack)});
   }
 
   void free(Proc p, uint64_t t_us) { push(t_us, p.task(), FreeEvent{}); }
@@ -187,26 +184,12 @@ class Scenario {
 
   Graph graph(uint64_t end_us) const {
     Graph graph({kOrigin, kObserver, root_pid_, "proclife", reap_source});
-    auto stack = stacks.begin();
-    auto stacks_before = [&](size_t index) {
-      for (; stack != stacks.end() && stack->before_event == index; ++stack) graph.on_stack(stack->header, stack->body);
-    };
-    for (size_t i = 0; i < events.size(); ++i) {
-      stacks_before(i);
-      graph.apply(events[i]);
-    }
-    stacks_before(events.size());
+    for (const auto& event : events) graph.apply(event);
     graph.finish(at_us(end_us));
     return graph;
   }
 
   std::vector<Event> events;
-  struct StackAt {
-    size_t before_event;  // its place in `events`
-    Event header;
-    StackEvent body;
-  };
-  std::vector<StackAt> stacks;
   // What the probe would have said: wait results came from fexit.
   std::string reap_source = "fexit";
 

@@ -50,6 +50,14 @@ auto tie(const SignalEvent& e) {
                   e.handler, e.sa_flags, e.comm);
 }
 auto tie(const CloneReturnEvent& e) { return std::tie(e.child, e.flags, e.syscall, e.flags_known, e.ret); }
+// What the recording keeps of a stack: never the capture.
+auto tie(const StackEvent& e) {
+  std::vector<std::tuple<Frame::Kind, uint64_t, std::string, std::string, uint64_t, std::string, std::string, uint32_t>>
+      frames;
+  for (const auto& f : e.stack.frames)
+    frames.emplace_back(f.kind, f.pc, f.module, f.build_id, f.module_address, f.symbol, f.file, f.line);
+  return std::make_tuple(e.site, e.site_ns, frames, e.stack.truncated, e.stack.incomplete);
+}
 
 bool same_event(const Event& a, const Event& b) {
   if (a.ns != b.ns || a.cpu != b.cpu || !(a.task == b.task) || a.body.index() != b.body.index()) return false;
@@ -92,6 +100,14 @@ std::vector<Event> every_kind() {
   push(SignalDeliverEvent{{kTaskB, 64, -6, -1, -2, 4, false, kU64Max, kU64Max, hostile()}});
   for (auto syscall : {CloneSyscall::clone, CloneSyscall::clone3, CloneSyscall::fork, CloneSyscall::vfork})
     push(CloneReturnEvent{kTaskB, kU64Max, syscall, true, -11});
+  for (auto site : {StackSite::wait, StackSite::fork, StackSite::exit_group}) {
+    Stack stack;
+    stack.frames.push_back({Frame::Kind::native, kU64Max, hostile(), "0badc0de", kU64Max, hostile(), hostile(), 0});
+    stack.frames.push_back({Frame::Kind::python, 0, "", "", 0, hostile(), hostile(), kU32Max});
+    stack.truncated = site == StackSite::fork;
+    stack.incomplete = hostile();
+    push(StackEvent{site, kU64Max, {}, std::move(stack)});
+  }
   return events;
 }
 

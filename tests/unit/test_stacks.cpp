@@ -217,7 +217,7 @@ TEST_CASE("explain: where each fork and the reaping wait were called, polls fold
                     "      os_fork <- Popen._launch (popen_fork.py:66)\n"
                     "      <- Process.start (process.py:121) <- <module> (app.py:9)\n") != std::string::npos);
   CHECK(report.find("    python3 (29053) polled 2x with WNOHANG from posix.waitpid <- Popen.poll (popen_fork.py:27) "
-                    "<- _cleanup (process.py:61) <- ...\n") != std::string::npos);
+                    "<- _cleanup (process.py:61) <- active_children (process.py:43) <- ...\n") != std::string::npos);
   CHECK(report.find("    python3 (29053) blocked 500.7 ms in wait4(29054, 0), called from\n"
                     "      posix.waitpid <- Popen.poll (popen_fork.py:27)\n"
                     "      <- Popen.wait (popen_fork.py:43) <- BaseProcess.join (process.py:149)\n"
@@ -302,6 +302,46 @@ TEST_CASE("JSON: stack on forks, exits, wait calls, and absent without stacks", 
   for (const char* key : {"stack", "unmatched_stacks"}) CHECK(text.find(key) == std::string::npos);
 }
 
+namespace {
+
+RecordHeader minimal_header() {
+  RecordHeader header;
+  header.proclife_version = "0.1.0";
+  header.origin_ns = test::kOrigin;
+  header.observer_pid = test::kObserver;
+  header.root_pid = 500;
+  header.command = {"sh"};
+  return header;
+}
+
+// The one event line RecordWriter writes for `event`.
+std::string recorded_line(const Event& event) {
+  std::ostringstream out;
+  RecordWriter writer(out, minimal_header());
+  writer.write(event);
+  writer.finish({0, event.ns});
+  std::istringstream lines(out.str());
+  for (std::string line; std::getline(lines, line);)
+    if (line.find("\"kind\":\"stack\"") != std::string::npos) return line + "\n";
+  FAIL("no stack line in " << out.str());
+  return {};
+}
+
+// `line` read back through a whole recording, as `report` reads it.
+std::pair<Event, StackEvent> read_stack_line(const std::string& line) {
+  std::ostringstream out;
+  RecordWriter writer(out, minimal_header());
+  writer.finish({0, 0});
+  std::string whole = out.str();
+  whole.insert(whole.find('\n') + 1, line);
+  std::istringstream in(whole);
+  Recording recording = read_recording(in, "stack");
+  REQUIRE(recording.events.size() == 1);
+  return {recording.events[0], std::get<StackEvent>(recording.events[0].body)};
+}
+
+}  // namespace
+
 TEST_CASE("the recording keeps resolved frames byte for byte and never the capture", "[stacks][record]") {
   Stack stack = stack_of({native_frame("sym\x1b[2J\n\"q\" \xe2\x80\xae" "evil \xff", "/lib/\x01mod\xc0.so", 0x42),
                           python_frame("Q.\u202ename", "/srv/\xfe\"x\".py", 7), native_frame("", "")});
@@ -314,7 +354,8 @@ TEST_CASE("the recording keeps resolved frames byte for byte and never the captu
   event.capture.stack = {1, 2, 3};
   Event header{123456790, 3, {501, 500, 42}, {}};
 
-  std::string line = stack_event_line(header, event);
+  header.body = event;
+  std::string line = recorded_line(header);
   INFO(line);
   CHECK(line.back() == '\n');
   CHECK(line.find('\n') == line.size() - 1);
@@ -327,7 +368,7 @@ TEST_CASE("the recording keeps resolved frames byte for byte and never the captu
   CHECK(json["frames"][0]["symbol"].is_object());        // not UTF-8: {"hex": ...}
   CHECK(json["frames"][0]["module"].is_object());
 
-  auto [read_header, read] = read_stack_event_line(line);
+  auto [read_header, read] = read_stack_line(line);
   CHECK(read_header.ns == header.ns);
   CHECK(read_header.task == header.task);
   CHECK(read.site == StackSite::fork);
@@ -354,10 +395,24 @@ TEST_CASE("the recording keeps resolved frames byte for byte and never the captu
     edited.replace(edited.find(from), from.size(), to);
     return edited;
   };
-  CHECK_THROWS_WITH(read_stack_event_line(broken("\"site\":\"fork\"", "\"site\":\"clone\"")),
+  CHECK_THROWS_WITH(read_stack_line(broken("\"site\":\"fork\"", "\"site\":\"clone\"")),
                     Catch::Contains("\"site\" is \"clone\", not one of wait, fork, exit_group"));
-  CHECK_THROWS_WITH(read_stack_event_line(broken("\"kind\":\"python\"", "\"kind\":\"lua\"")),
+  CHECK_THROWS_WITH(read_stack_line(broken("\"kind\":\"python\"", "\"kind\":\"lua\"")),
                     Catch::Contains("\"frames[1].kind\" is \"lua\""));
-  CHECK_THROWS_WITH(read_stack_event_line(broken("\"line\":7", "\"line\":-7")),
+  CHECK_THROWS_WITH(read_stack_line(broken("\"line\":7", "\"line\":-7")),
                     Catch::Contains("\"frames[1].line\" is out of range"));
+}
+
+TEST_CASE("a Python stack reads without the interpreter's C plumbing, its entry points kept", "[stacks][text]") {
+  Stack stack = stack_of({native_frame("wait4", kLibc, 0xea3c0), native_frame("os_waitpid", kLibpython),
+                          native_frame("cfunction_vectorcall_FASTCALL", kLibpython),
+                          python_frame("Popen.poll", kMp + "popen_fork.py", 27),
+                          native_frame("_PyEval_Vector", kLibpython), native_frame("helper", "/usr/lib/ext.so"),
+                          python_frame("_exit_function", kMp + "util.py", 357),
+                          native_frame("_PyObject_Call", kLibpython), native_frame("Py_FinalizeEx", kLibpython)});
+  CHECK(stack_chain(stack, 16) ==
+        "os_waitpid <- Popen.poll (popen_fork.py:27) <- helper <- _exit_function (util.py:357) <- Py_FinalizeEx");
+  // Without Python frames nothing is plumbing: an embedding program's C frames all show.
+  Stack native = stack_of({native_frame("os_waitpid", kLibpython), native_frame("_PyEval_Vector", kLibpython)});
+  CHECK(stack_chain(native, 16) == "os_waitpid <- _PyEval_Vector");
 }

@@ -130,6 +130,7 @@ int attach_command(const AttachCommand& command) {
       }
       followed.insert(pid);
       session.probe().track(static_cast<pid_t>(pid));
+      if (session.stacks()) session.stacks()->seed(static_cast<pid_t>(pid));
       graph.seed_pre_existing(pid, table[pid].parent_pid, table[pid].comm);
       header.pre_existing.push_back({pid, table[pid].parent_pid, table[pid].comm});
     }

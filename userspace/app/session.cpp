@@ -53,8 +53,7 @@ ProbeOptions probe_options(const TraceOptions& options, uint32_t self_pid) {
   probe.verbose = options.verbose;
   probe.trace_all = options.trace_all;
   probe.reap_source = options.reap_source;
-  // MERGE(stacks-kernel): ProbeOptions gets its stacks field there; then this line is code.
-  // probe.stacks = options.stacks;
+  probe.stacks = options.stacks;
   return probe;
 }
 
@@ -65,8 +64,13 @@ Session::Session(const TraceOptions& options)
       signal_fd_(open_signal_fd()),
       epoll_fd_(checked(epoll_create1(EPOLL_CLOEXEC), "epoll_create1")),
       probe_(probe_options(options, self_pid_), [this](const void* data, size_t size) {
-        ingest_record(graph_, recorder_ ? &*recorder_ : nullptr, data, size);
+        if (stacks_)
+          ingest_record(graph_, recorder_ ? &*recorder_ : nullptr, data, size,
+                        [this](Event& event) { stacks_->prepare(event); });
+        else
+          ingest_record(graph_, recorder_ ? &*recorder_ : nullptr, data, size);
       }) {
+  if (options.stacks) stacks_ = std::make_unique<StackStage>(probe_, options.verbose);
   watch(epoll_fd_, probe_.ready_fd());
   watch(epoll_fd_, signal_fd_);
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <ostream>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -15,6 +16,7 @@
 #include "model.hpp"
 #include "probe.hpp"
 #include "record.hpp"
+#include "stack_stage.hpp"
 
 namespace proclife {
 
@@ -30,6 +32,9 @@ class Session {
   Graph& configure_graph(GraphOptions options);
   Graph& graph() { return graph_; }
   Probe& probe() { return probe_; }
+  // With --stacks: the resolver between the probe and the graph (attach
+  // seeds it with the processes it found running); null otherwise.
+  StackStage* stacks() { return stacks_.get(); }
   uint32_t self_pid() const { return self_pid_; }
 
   // Called from follow() whenever SIGCHLD arrives (possibly for several
@@ -75,6 +80,7 @@ class Session {
   std::unique_ptr<std::ostream> record_file_;
   std::optional<RecordWriter> recorder_;
   Probe probe_;
+  std::unique_ptr<StackStage> stacks_;  // made after probe_, used only from follow()
 };
 
 }  // namespace proclife

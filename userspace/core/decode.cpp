@@ -116,11 +116,63 @@ CloneReturnEvent decode_body(const pl_clone_return_event& raw, As<CloneReturnEve
   return {task_id(raw.child), raw.flags, clone_syscall(raw.syscall_nr), raw.flags_known != 0, raw.ret};
 }
 
+// The bytes after a record's fixed part. Only a variable-length kind (stack)
+// has a decode_body that takes them, and it may refuse the record: a tail
+// shorter than its own lengths say is a decode error, never an over-read.
+struct Tail {
+  const uint8_t* data;
+  size_t size;
+};
+
+static_assert(int(StackSite::wait) == PL_STACK_SITE_WAIT && int(StackSite::fork) == PL_STACK_SITE_FORK &&
+              int(StackSite::exit_group) == PL_STACK_SITE_EXIT_GROUP);
+static_assert(int(PythonWalk::not_python) == PL_PY_WALK_NOT_PYTHON && int(PythonWalk::complete) == PL_PY_WALK_COMPLETE &&
+              int(PythonWalk::truncated) == PL_PY_WALK_TRUNCATED &&
+              int(PythonWalk::no_thread_state) == PL_PY_WALK_NO_THREAD_STATE &&
+              int(PythonWalk::read_failed) == PL_PY_WALK_READ_FAILED);
+
+std::optional<StackEvent> decode_body(const pl_stack_event& raw, Tail tail, As<StackEvent>) {
+  if (raw.site > PL_STACK_SITE_EXIT_GROUP || raw.python_walk > PL_PY_WALK_READ_FAILED ||
+      raw.python_count > PL_PY_FRAMES_MAX || raw.stack_len > PL_STACK_MAX)
+    return std::nullopt;
+  size_t python_bytes = size_t{raw.python_count} * sizeof(pl_python_frame);
+  if (tail.size < python_bytes + raw.stack_len) return std::nullopt;
+
+  StackEvent event;
+  event.site = static_cast<StackSite>(raw.site);
+  event.site_ns = raw.site_ns;
+  StackCapture& capture = event.capture;
+  capture.ip = raw.ip;
+  capture.sp = raw.sp;
+  capture.bp = raw.bp;
+  capture.bx = raw.bx;
+  capture.r12 = raw.r12;
+  capture.r13 = raw.r13;
+  capture.r14 = raw.r14;
+  capture.r15 = raw.r15;
+  capture.stack_truncated = (raw.flags & PL_STACK_TRUNCATED) != 0;
+  capture.python_walk = static_cast<PythonWalk>(raw.python_walk);
+  for (uint32_t i = 0; i < raw.python_count; ++i) {
+    pl_python_frame frame;
+    std::memcpy(&frame, tail.data + i * sizeof frame, sizeof frame);
+    capture.python.push_back({frame.code, frame.prev_instr, frame.is_entry != 0, frame.owner});
+  }
+  capture.stack.assign(tail.data + python_bytes, tail.data + python_bytes + raw.stack_len);
+  return event;
+}
+
 template <typename Raw, typename Body>
 std::optional<EventBody> decode_as(const void* data, size_t size) {
   Raw raw;
   if (!read_record(data, size, raw)) return std::nullopt;
-  return decode_body(raw, As<Body>{});
+  Tail tail{static_cast<const uint8_t*>(data) + sizeof raw, size - sizeof raw};
+  if constexpr (requires { decode_body(raw, tail, As<Body>{}); }) {
+    auto body = decode_body(raw, tail, As<Body>{});
+    if (!body) return std::nullopt;
+    return std::move(*body);
+  } else {
+    return decode_body(raw, As<Body>{});
+  }
 }
 
 std::optional<EventBody> decode_body(uint32_t kind, const void* data, size_t size) {

@@ -106,6 +106,34 @@ void encode_body(pl_clone_return_event& raw, const CloneReturnEvent& ret) {
   raw.ret = ret.ret;
 }
 
+void encode_body(pl_stack_event& raw, const StackEvent& stack) {
+  const StackCapture& capture = stack.capture;
+  raw.site_ns = stack.site_ns;
+  raw.site = static_cast<uint32_t>(stack.site);
+  raw.flags = capture.stack_truncated ? PL_STACK_TRUNCATED : 0;
+  raw.ip = capture.ip;
+  raw.sp = capture.sp;
+  raw.bp = capture.bp;
+  raw.bx = capture.bx;
+  raw.r12 = capture.r12;
+  raw.r13 = capture.r13;
+  raw.r14 = capture.r14;
+  raw.r15 = capture.r15;
+  raw.stack_len = static_cast<uint32_t>(capture.stack.size());
+  raw.python_walk = static_cast<uint32_t>(capture.python_walk);
+  raw.python_count = static_cast<uint32_t>(capture.python.size());
+}
+
+// The variable part after pl_stack_event: the Python frames, then the stack.
+void encode_tail(std::vector<uint8_t>& out, const StackEvent& stack) {
+  for (const auto& frame : stack.capture.python) {
+    pl_python_frame raw{frame.code, frame.prev_instr, frame.is_entry, frame.owner, {}};
+    auto bytes = reinterpret_cast<const uint8_t*>(&raw);
+    out.insert(out.end(), bytes, bytes + sizeof raw);
+  }
+  out.insert(out.end(), stack.capture.stack.begin(), stack.capture.stack.end());
+}
+
 // Zero-filled like bpf_ringbuf_reserve() followed by explicit stores.
 template <class Raw, class Body>
 std::vector<uint8_t> encode_as(const Event& event, uint32_t kind, const Body& body) {
@@ -114,7 +142,9 @@ std::vector<uint8_t> encode_as(const Event& event, uint32_t kind, const Body& bo
   raw.hdr = {kind, event.cpu, event.ns, event.task.tid, event.task.tgid, event.task.tgid_start_ns};
   encode_body(raw, body);
   auto bytes = reinterpret_cast<const uint8_t*>(&raw);
-  return {bytes, bytes + sizeof raw};
+  std::vector<uint8_t> out(bytes, bytes + sizeof raw);
+  if constexpr (requires { encode_tail(out, body); }) encode_tail(out, body);
+  return out;
 }
 
 }  // namespace

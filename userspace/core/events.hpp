@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "proclife_abi.h"
+#include "stack.hpp"
 
 namespace proclife {
 
@@ -138,7 +139,8 @@ struct SignalDeliverEvent : SignalEvent {};   // the header is the receiver
   X(wait_exit, PL_EV_WAIT_EXIT, pl_wait_exit_event, WaitExitEvent)                  \
   X(signal_generate, PL_EV_SIGNAL_GENERATE, pl_signal_event, SignalGenerateEvent)   \
   X(signal_deliver, PL_EV_SIGNAL_DELIVER, pl_signal_event, SignalDeliverEvent)      \
-  X(clone_return, PL_EV_CLONE_RETURN, pl_clone_return_event, CloneReturnEvent)
+  X(clone_return, PL_EV_CLONE_RETURN, pl_clone_return_event, CloneReturnEvent)    \
+  X(stack, PL_EV_STACK, pl_stack_event, StackEvent)
 
 namespace detail {
 template <class Ignored, class... Bodies>

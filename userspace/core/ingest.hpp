@@ -4,13 +4,17 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 
 #include "model.hpp"
 #include "record.hpp"
 
 namespace proclife {
 
-// `recorder` may be null (not recording).
-void ingest_record(Graph& graph, RecordWriter* recorder, const void* data, size_t size);
+// `recorder` may be null (not recording). `prepare`, when set, sees each
+// decoded event before the graph and the recording do (the session's stack
+// resolver fills stack events there).
+void ingest_record(Graph& graph, RecordWriter* recorder, const void* data, size_t size,
+                   const std::function<void(Event&)>& prepare = {});
 
 }  // namespace proclife

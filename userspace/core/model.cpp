@@ -153,7 +153,8 @@ void Graph::apply(const Event& event) {
       [&](const WaitExitEvent& wait) { on_wait_exit(event, wait); },
       [&](const SignalGenerateEvent& sig) { on_signal_generate(event, sig); },
       [&](const SignalDeliverEvent& sig) { on_signal_deliver(event, sig); },
-      [&](const CloneReturnEvent& ret) { on_clone_return(event, ret); });
+      [&](const CloneReturnEvent& ret) { on_clone_return(event, ret); },
+      [&](const StackEvent& stack) { on_stack(event, stack); });
 }
 
 void Graph::on_fork(const Event& e, const ForkEvent& fork) {

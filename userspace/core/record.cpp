@@ -698,35 +698,6 @@ void RecordReader::check_nothing_follows() {
 
 void RecordReader::fail(std::string_view what) const { LineContext{name_, line_number_}.fail(what); }
 
-std::string stack_event_line(const Event& event, const StackEvent& stack) {
-  std::string out;
-  LineWriter line(out);
-  line.begin("event");
-  line("kind", std::string_view("stack"));
-  line("ns", event.ns);
-  line("cpu", event.cpu);
-  line("task", event.task);
-  fields(line, stack);
-  line.end();
-  return out;
-}
-
-std::pair<Event, StackEvent> read_stack_event_line(const std::string& line) {
-  LineContext where{"stack", 1};
-  std::string error;
-  auto json = parse_json(line, &error);
-  if (!json || !json->is_object()) where.fail(json ? "not an object" : error);
-  FieldReader common(*json, "event", where);
-  Event event;
-  common("ns", event.ns);
-  common("cpu", event.cpu);
-  common("task", event.task);
-  FieldReader body(*json, "stack event", where);
-  StackEvent stack;
-  fields(body, stack);
-  return {event, stack};
-}
-
 // ---- Whole recordings and replay ----
 
 Recording read_recording(std::istream& in, std::string_view name) {

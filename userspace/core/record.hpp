@@ -164,12 +164,6 @@ class RecordReader {
   bool done_ = false;
 };
 
-// Until PROCLIFE_EVENT_KINDS has the `stack` row (then RecordWriter::write
-// and RecordReader::next carry it like every kind): one stack event as its
-// recording line, with `event`'s header, and such a line read back (throws
-// RecordingError). For the tests; they go at that merge.
-std::string stack_event_line(const Event& event, const StackEvent& stack);
-std::pair<Event, StackEvent> read_stack_event_line(const std::string& line);
 
 struct Recording {
   RecordHeader header;

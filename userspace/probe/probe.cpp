@@ -24,6 +24,7 @@
 #include <utility>
 
 #include "proclife.skel.h"
+#include "proclife_abi.h"
 
 namespace proclife {
 namespace {
@@ -218,6 +219,11 @@ Probe::Probe(const ProbeOptions& options, RecordHandler handler)
     bpf_program__set_autoload(skel_->progs.handle_sys_exit, source == ReapSource::syscall_tracepoint);
     bpf_program__set_autoload(skel_->progs.handle_kernel_wait4_exit, source == ReapSource::fexit);
     bpf_program__set_autoload(skel_->progs.handle_kernel_waitid_exit, source == ReapSource::fexit);
+    // exit_group's hook follows the same verdict: fentry where fexit loads.
+    skel_->rodata->cfg_stacks = options.stacks;
+    bool exit_group_fentry = source == ReapSource::fexit;
+    bpf_program__set_autoload(skel_->progs.handle_exit_group_entry, options.stacks && exit_group_fentry);
+    bpf_program__set_autoload(skel_->progs.handle_sys_enter, options.stacks && !exit_group_fentry);
     int err = proclife_bpf__load(skel_.get());
     phase("load (kernel BTF, maps, verifier)");
     if (err && !last) {
@@ -237,6 +243,7 @@ Probe::Probe(const ProbeOptions& options, RecordHandler handler)
            -err);
     }
     reap_source_ = source;
+    if (options.stacks) exit_group_hook_ = exit_group_fentry ? "fentry/__x64_sys_exit_group" : "tp_btf/sys_enter";
     break;
   }
   if (int err = proclife_bpf__attach(skel_.get())) fail("cannot attach proclife's eBPF programs", -err);
@@ -248,6 +255,7 @@ Probe::Probe(const ProbeOptions& options, RecordHandler handler)
   ring_.reset(ring_buffer__new(bpf_map__fd(skel_->maps.events), &Probe::on_record, this, nullptr));
   if (!ring_) fail("cannot set up the ring buffer", errno);
   if (options.verbose) fprintf(stderr, "proclife: reap source: %s\n", reap_source_name(reap_source_));
+  if (options.verbose && exit_group_hook_) fprintf(stderr, "proclife: exit_group stacks: %s\n", exit_group_hook_);
 }
 
 Probe::~Probe() = default;
@@ -257,6 +265,17 @@ void Probe::track(pid_t pid) {
   uint64_t adopt_start = 0;  // the kernel fills in the start time at its first event
   if (bpf_map__update_elem(skel_->maps.traced, &key, sizeof key, &adopt_start, sizeof adopt_start, BPF_ANY))
     fail(fmt::format("cannot follow pid {}", pid), errno);
+}
+
+void Probe::set_python_runtime(uint32_t tgid, uint64_t runtime_address) {
+  pl_python_runtime runtime{runtime_address, PL_PY_LAYOUT_311, 0};
+  if (bpf_map__update_elem(skel_->maps.python_runtimes, &tgid, sizeof tgid, &runtime, sizeof runtime, BPF_ANY))
+    fail(fmt::format("cannot register the Python runtime of pid {}", tgid), errno);
+}
+
+void Probe::forget_python_runtime(uint32_t tgid) {
+  // ENOENT: the kernel forgot it first (exec, free).
+  bpf_map__delete_elem(skel_->maps.python_runtimes, &tgid, sizeof tgid, 0);
 }
 
 int Probe::ready_fd() const { return ring_buffer__epoll_fd(ring_.get()); }

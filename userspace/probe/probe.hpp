@@ -37,6 +37,9 @@ struct ProbeOptions {
   // automatic may be overridden by the PROCLIFE_REAP_SOURCE environment
   // variable (fexit, sys_exit, none): a test and diagnostic knob.
   ReapSource reap_source = ReapSource::automatic;
+  // --stacks: a stack record (PL_EV_STACK) after each wait_enter and fork of
+  // the traced tree, and at every exit_group() call.
+  bool stacks = false;
 };
 
 class Probe {
@@ -65,6 +68,15 @@ class Probe {
   Lost lost_by_cause() const;
   // The source of wait results in use: never automatic.
   ReapSource reap_source() const { return reap_source_; }
+  // The program that catches exit_group() for stacks ("fentry/__x64_sys_exit_group"
+  // or "tp_btf/sys_enter"); nullptr without ProbeOptions::stacks.
+  const char* exit_group_hook() const { return exit_group_hook_; }
+
+  // Where process `tgid` keeps its CPython 3.11 _PyRuntime: its stack records
+  // then carry its Python frames. The kernel forgets it when the process
+  // execs or is freed; forget_python_runtime() is for anything earlier.
+  void set_python_runtime(uint32_t tgid, uint64_t runtime_address);
+  void forget_python_runtime(uint32_t tgid);
 
  private:
   static int on_record(void* self, void* data, size_t size);
@@ -74,6 +86,7 @@ class Probe {
   RecordHandler handler_;
   std::exception_ptr parked_;
   ReapSource reap_source_ = ReapSource::none;
+  const char* exit_group_hook_ = nullptr;
 };
 
 // CLOCK_MONOTONIC now, the clock bpf_ktime_get_ns() reads.

@@ -209,7 +209,7 @@ void explain_call_sites(const Graph& graph, const Process& parent, const Process
                        wrap_stack(*child.fork_stack, "      "));
   ChildWaits waits = waits_for(parent, child);
   // Polls from one place in a loop read as one line.
-  constexpr size_t kPollFrames = 3;
+  constexpr size_t kPollFrames = 4;
   std::vector<std::pair<std::string, size_t>> poll_sites;
   for (const WaitCall* call : waits.polls) {
     if (!call->stack) continue;

@@ -26,6 +26,18 @@ bool in_libc(const Frame& frame) {
   return false;
 }
 
+// The CPython interpreter: the python3.X executable or libpython3.X.so.
+bool in_interpreter(const Frame& frame) {
+  if (frame.kind != Frame::Kind::native) return false;
+  std::string_view name = basename(frame.module);
+  return name.starts_with("python") || name.starts_with("libpython");
+}
+
+bool interpreter_entry_point(const Frame& frame) {
+  std::string_view symbol = frame.symbol;
+  return symbol.starts_with("Py_") || symbol.starts_with("atexit_");
+}
+
 // Names are cut so that a frame reads in a line, and a report's size stays in
 // proportion to the recording it came from.
 constexpr size_t kMaxSymbolChars = 160, kMaxFileChars = 80;
@@ -47,25 +59,34 @@ std::string frame_text(const Frame& frame) {
   return text + ")";
 }
 
-std::span<const Frame> readable_frames(const Stack& stack) {
-  std::span<const Frame> frames(stack.frames);
-  size_t wrappers = 0;
-  while (wrappers < frames.size() && in_libc(frames[wrappers])) ++wrappers;
-  return wrappers < frames.size() ? frames.subspan(wrappers) : frames;
+std::vector<const Frame*> readable_frames(const Stack& stack) {
+  const auto& frames = stack.frames;
+  size_t first = 0;
+  while (first < frames.size() && in_libc(frames[first])) ++first;
+  if (first == frames.size()) first = 0;
+  bool python = false;
+  for (const auto& frame : frames) python |= frame.kind == Frame::Kind::python;
+  std::vector<const Frame*> shown;
+  for (size_t i = first; i < frames.size(); ++i) {
+    const Frame& frame = frames[i];
+    bool plumbing = python && i > first && in_interpreter(frame) && !interpreter_entry_point(frame);
+    if (!plumbing) shown.push_back(&frame);
+  }
+  return shown;
 }
 
 const Frame* innermost_frame(const Stack& stack) {
   for (const auto& frame : stack.frames)
     if (frame.kind == Frame::Kind::python) return &frame;
   auto frames = readable_frames(stack);
-  return frames.empty() ? nullptr : &frames.front();
+  return frames.empty() ? nullptr : frames.front();
 }
 
 std::vector<std::string> stack_parts(const Stack& stack, size_t max_frames) {
   std::vector<std::string> parts;
   auto frames = readable_frames(stack);
   for (size_t i = 0; i < frames.size() && i < max_frames; ++i)
-    parts.push_back((i ? "<- " : "") + frame_text(frames[i]));
+    parts.push_back((i ? "<- " : "") + frame_text(*frames[i]));
   if (frames.size() > max_frames || (stack.truncated && !frames.empty())) parts.push_back("<- ...");
   if (frames.empty()) parts.push_back("no frames");
   if (!stack.incomplete.empty()) parts.push_back("(incomplete: " + shown(stack.incomplete, kMaxSymbolChars) + ")");

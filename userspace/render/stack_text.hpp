@@ -3,7 +3,6 @@
 // it comes out through printable().
 #pragma once
 
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,8 +20,11 @@ inline constexpr size_t kShownFrames = 8;
 std::string frame_text(const Frame& frame);
 
 // The frames worth reading: the innermost ones in libc or the dynamic loader
-// (the syscall wrappers) left out, unless nothing would be left.
-std::span<const Frame> readable_frames(const Stack& stack);
+// (the syscall wrappers) left out, unless nothing would be left. In a Python
+// stack the interpreter's own C frames are plumbing between the Python
+// frames: only the C function the Python code called (os_waitpid) and the
+// interpreter's public entry points (Py_FinalizeEx, Py_RunMain) stay.
+std::vector<const Frame*> readable_frames(const Stack& stack);
 
 // The innermost meaningful frame: the first Python frame, else the first
 // native frame outside libc and the loader, else the first; nullptr when
