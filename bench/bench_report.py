@@ -65,7 +65,7 @@ def table(args):
     def cell(text):
         return str(text).replace("|", "\\|")
 
-    units = {"proclife": "procs", "proclife-attached": "procs", "monitor": "lifetimes", "monitor-approx": "lifetimes",
+    units = {"proclife": "procs", "proclife-attached": "procs", "proclife-stacks": "procs", "monitor": "lifetimes", "monitor-approx": "lifetimes",
              "bpftrace": "events", "libbpf-tools": "exits+execs"}
     out = []
     out.append("| workload | variant | wall ms, median (min–max) | × untraced | captured¹ | lost¹, median (max) | tracer CPU ms² | tracer peak RSS MiB² |")

@@ -22,7 +22,7 @@ readonly BENCH_BIN=$REPO_ROOT/build/bench
 readonly README=$REPO_ROOT/README.md
 readonly MARK_START='<!-- bench:start -->'
 readonly MARK_END='<!-- bench:end -->'
-readonly ALL_VARIANTS=(untraced proclife proclife-attached monitor monitor-approx strace bpftrace libbpf-tools)
+readonly ALL_VARIANTS=(untraced proclife proclife-stacks proclife-attached monitor monitor-approx strace bpftrace libbpf-tools)
 # A tracer that has not attached after this long is reported as failed
 # rather than hanging the whole benchmark.
 readonly ATTACH_TIMEOUT_S=60
@@ -47,7 +47,8 @@ Options:
   --execs N          exec storm iterations   (default 5000;  env BENCH_EXECS)
   --threads N        thread storm iterations (default 20000; env BENCH_THREADS)
   --shell-iters N    shell pipeline loops    (default 300;   env BENCH_SHELL_ITERS)
-  --variants LIST    comma list out of: untraced,proclife,proclife-attached,
+  --polls N          WNOHANG polls of a running child (default 50000; env BENCH_POLLS)
+  --variants LIST    comma list out of: untraced,proclife,proclife-stacks,proclife-attached,
                      monitor,monitor-approx,strace,bpftrace,libbpf-tools
                      (untraced is always run: ratios need it)
   --proclife PATH    proclife binary (default build/proclife; env PROCLIFE)
@@ -67,6 +68,7 @@ OPT_FORKS=${BENCH_FORKS:-}
 OPT_EXECS=${BENCH_EXECS:-}
 OPT_THREADS=${BENCH_THREADS:-}
 OPT_SHELL_ITERS=${BENCH_SHELL_ITERS:-}
+OPT_POLLS=${BENCH_POLLS:-}
 OPT_VARIANTS=
 PROCLIFE=${PROCLIFE:-$REPO_ROOT/build/proclife}
 PROCLIFE_RUN=
@@ -81,7 +83,7 @@ parse_options() {
 		case $1 in
 		--quick) OPT_QUICK=1 ;;
 		--no-readme) OPT_README=0 ;;
-		--reps | --startup-reps | --forks | --execs | --threads | --shell-iters | --variants | --proclife)
+		--reps | --startup-reps | --forks | --execs | --threads | --shell-iters | --polls | --variants | --proclife)
 			(($# >= 2)) || die "$1 needs a value (see --help)"
 			case $1 in
 			--reps) OPT_REPS=$2 ;;
@@ -90,6 +92,7 @@ parse_options() {
 			--execs) OPT_EXECS=$2 ;;
 			--threads) OPT_THREADS=$2 ;;
 			--shell-iters) OPT_SHELL_ITERS=$2 ;;
+			--polls) OPT_POLLS=$2 ;;
 			--variants) OPT_VARIANTS=$2 ;;
 			--proclife) PROCLIFE=$2 ;;
 			esac
@@ -106,11 +109,11 @@ parse_options() {
 	if ((OPT_QUICK)); then
 		REPS=${OPT_REPS:-2} STARTUP_REPS=${OPT_STARTUP_REPS:-3}
 		FORKS=${OPT_FORKS:-2000} EXECS=${OPT_EXECS:-500}
-		THREADS=${OPT_THREADS:-2000} SHELL_ITERS=${OPT_SHELL_ITERS:-30}
+		THREADS=${OPT_THREADS:-2000} SHELL_ITERS=${OPT_SHELL_ITERS:-30} POLLS=${OPT_POLLS:-5000}
 	else
 		REPS=${OPT_REPS:-5} STARTUP_REPS=${OPT_STARTUP_REPS:-10}
 		FORKS=${OPT_FORKS:-20000} EXECS=${OPT_EXECS:-5000}
-		THREADS=${OPT_THREADS:-20000} SHELL_ITERS=${OPT_SHELL_ITERS:-300}
+		THREADS=${OPT_THREADS:-20000} SHELL_ITERS=${OPT_SHELL_ITERS:-300} POLLS=${OPT_POLLS:-50000}
 	fi
 	require_count --reps "$REPS"
 	require_count --startup-reps "$STARTUP_REPS"
@@ -118,6 +121,7 @@ parse_options() {
 	require_count --execs "$EXECS"
 	require_count --threads "$THREADS"
 	require_count --shell-iters "$SHELL_ITERS"
+	require_count --polls "$POLLS"
 
 	VARIANTS=(untraced)
 	local -a want=("${ALL_VARIANTS[@]}")
@@ -225,7 +229,7 @@ warn_if_busy() {
 build_workloads() {
 	mkdir -p "$BENCH_BIN"
 	local w
-	for w in fork_storm exec_storm thread_storm timed_run syscall_tax; do
+	for w in fork_storm exec_storm thread_storm poll_storm timed_run syscall_tax; do
 		cc -O2 -Wall -Wextra -pthread -o "$BENCH_BIN/$w" "$BENCH_SRC/$w.c"
 	done
 	TIMED_RUN=$BENCH_BIN/timed_run
@@ -274,9 +278,10 @@ workload_argv() {
 	exec) WL_ARGV=("$BENCH_BIN/exec_storm" "$EXECS") WL_LABEL="exec storm ($EXECS execs of /bin/true)" ;;
 	thread) WL_ARGV=("$BENCH_BIN/thread_storm" "$THREADS") WL_LABEL="thread storm ($THREADS threads)" ;;
 	shell) WL_ARGV=(/bin/sh "$BENCH_SRC/shell_tree.sh" "$SHELL_ITERS") WL_LABEL="shell tree ($SHELL_ITERS × echo/cat/wc pipeline)" ;;
+	poll) WL_ARGV=("$BENCH_BIN/poll_storm" "$POLLS") WL_LABEL="WNOHANG polling loop ($POLLS polls)" ;;
 	esac
 }
-readonly WORKLOADS=(fork exec thread shell)
+readonly WORKLOADS=(fork exec thread shell poll)
 
 kv() { # FILE KEY: value of KEY=... in a timed_run result line
 	sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" "$1" 2>/dev/null | head -n1
@@ -316,15 +321,16 @@ run_untraced() {
 	record run "$1" untraced "$REP" "$(kv "$WORK/res" wall_ms)" 0 - - - - -
 }
 
-run_proclife() {
-	local rc=0 json=$WORK/proclife.json
+run_proclife() { # WORKLOAD [VARIANT [RUN OPTIONS...]]
+	local wl=$1 variant=${2:-proclife} rc=0 json=$WORK/proclife.json
+	shift $(($# > 1 ? 2 : 1))
 	rm -f "$json"
 	# JSON report to tmpfs (not /dev/null) so we can read its event counts.
-	"$TIMED_RUN" -s -r "$WORK/res" -- "$PROCLIFE_RUN" run --format json -o "$json" -- \
+	"$TIMED_RUN" -s -r "$WORK/res" -- "$PROCLIFE_RUN" run "$@" --format json -o "$json" -- \
 		"${WL_ARGV[@]}" >/dev/null 2>"$WORK/tracer.err" || rc=$?
 	local counts
 	counts=$(proclife_counts "$json" "$WORK/tracer.err")
-	record run "$1" proclife "$REP" "$(kv "$WORK/res" wall_ms)" "$rc" \
+	record run "$wl" "$variant" "$REP" "$(kv "$WORK/res" wall_ms)" "$rc" \
 		"${counts% *}" "${counts#* }" "$(kv "$WORK/res" self_cpu_ms)" \
 		"$(kv "$WORK/res" self_hwm_kb)" "$(note_if_failed "$rc" "$WORK/tracer.err")"
 }
@@ -472,6 +478,7 @@ run_variant() { # VARIANT WORKLOAD
 	case $1 in
 	untraced) run_untraced "$2" ;;
 	proclife) run_proclife "$2" ;;
+	proclife-stacks) run_proclife "$2" proclife-stacks --stacks ;;
 	strace) run_strace "$2" ;;
 	bpftrace) run_bpftrace "$2" ;;
 	libbpf-tools) run_libbpf_tools "$2" ;;
@@ -646,9 +653,9 @@ PY
 warm_up() {
 	REP=0
 	local wl v reason
-	local -a keep=() full_counts=("$FORKS" "$EXECS" "$THREADS" "$SHELL_ITERS")
+	local -a keep=() full_counts=("$FORKS" "$EXECS" "$THREADS" "$SHELL_ITERS" "$POLLS")
 	FORKS=$(((FORKS + 9) / 10)) EXECS=$(((EXECS + 9) / 10))
-	THREADS=$(((THREADS + 9) / 10)) SHELL_ITERS=$(((SHELL_ITERS + 9) / 10))
+	THREADS=$(((THREADS + 9) / 10)) SHELL_ITERS=$(((SHELL_ITERS + 9) / 10)) POLLS=$(((POLLS + 9) / 10))
 	for v in "${ACTIVE[@]}"; do
 		for wl in "${WORKLOADS[@]}"; do
 			workload_argv "$wl"
@@ -664,7 +671,7 @@ warm_up() {
 	done
 	ACTIVE=("${keep[@]}")
 	FORKS=${full_counts[0]} EXECS=${full_counts[1]}
-	THREADS=${full_counts[2]} SHELL_ITERS=${full_counts[3]}
+	THREADS=${full_counts[2]} SHELL_ITERS=${full_counts[3]} POLLS=${full_counts[4]}
 }
 
 measure_overhead() {
@@ -757,7 +764,7 @@ $SYSCALL_TAX_TABLE
 
 }Userspace micro-benchmark (\`build/proclife_userspace_bench\`, [bench/userspace_bench.cpp](bench/userspace_bench.cpp)): ${USERSPACE_LINE}.
 
-Variants: **untraced** runs the workload alone; **proclife** is \`build/proclife run --format json -o FILE -- W\` (report to tmpfs); **proclife-attached** is \`build/proclife attach -p GATE --format json -o FILE\` started before the timer, as the peers are, on a shell that then execs the timed workload; **monitor** is \`build/proclife monitor\` host-wide (NDJSON to a tmpfs file, metrics server on), started before the timer like the peers, with precise reaping (the cheapest exact reap source the kernel allows); **monitor-approx** is the same with \`--precise-reaping=off\` (no syscall hook); **strace** is \`strace -f -e trace=process,signal -o /dev/null W\`; **bpftrace** runs [bench/proclife_equiv.bt](bench/proclife_equiv.bt) system-wide (same tracepoints as proclife, one printf per event to a tmpfs file); **libbpf-tools** runs \`exitsnoop\` + \`execsnoop\` system-wide (line-buffered to tmpfs files). Wall time runs from fork to exit of the measured command ([bench/timed_run.c](bench/timed_run.c)). proclife and strace *are* the measured command, so their time includes their own start-up and teardown (see the start-up table); bpftrace and libbpf-tools are started before the timer, and the workload starts only once their probes are live (libbpf-tools print their header after attaching; bpftrace's last-attached probe has reported one of our forks). All processes run at nice -10 to damp interference from other work on the machine. BPF programs run in the context of the traced tasks, so their cost shows in the workload's wall time, not in the tracer's CPU.
+Variants: **untraced** runs the workload alone; **proclife** is \`build/proclife run --format json -o FILE -- W\` (report to tmpfs); **proclife-stacks** is the same with \`--stacks\` (a stack copied and unwound at every wait call, fork and exit_group); **proclife-attached** is \`build/proclife attach -p GATE --format json -o FILE\` started before the timer, as the peers are, on a shell that then execs the timed workload; **monitor** is \`build/proclife monitor\` host-wide (NDJSON to a tmpfs file, metrics server on), started before the timer like the peers, with precise reaping (the cheapest exact reap source the kernel allows); **monitor-approx** is the same with \`--precise-reaping=off\` (no syscall hook); **strace** is \`strace -f -e trace=process,signal -o /dev/null W\`; **bpftrace** runs [bench/proclife_equiv.bt](bench/proclife_equiv.bt) system-wide (same tracepoints as proclife, one printf per event to a tmpfs file); **libbpf-tools** runs \`exitsnoop\` + \`execsnoop\` system-wide (line-buffered to tmpfs files). Wall time runs from fork to exit of the measured command ([bench/timed_run.c](bench/timed_run.c)). proclife and strace *are* the measured command, so their time includes their own start-up and teardown (see the start-up table); bpftrace and libbpf-tools are started before the timer, and the workload starts only once their probes are live (libbpf-tools print their header after attaching; bpftrace's last-attached probe has reported one of our forks). All processes run at nice -10 to damp interference from other work on the machine. BPF programs run in the context of the traced tasks, so their cost shows in the workload's wall time, not in the tracer's CPU.
 
 ¹ proclife: length of \`processes\` and \`lost_events\` from its JSON report (descendants of the workload only). monitor: lifetime records written and the lost counts it logged (system-wide). bpftrace: lines printed by the script and its "Lost N events" total; libbpf-tools: lines printed by exitsnoop (process exits) + execsnoop (execs) and their "Lost N events" totals. Both are system-wide, so they include other processes on the machine during the run. strace stops the tracee for every event: nothing is lost and the output goes to /dev/null, so nothing is counted.
 ² Tracer's own CPU time (user+sys) and peak RSS, workload excluded. proclife and strace (the workload's parent): utime+stime of the tracer's threads read from /proc/PID/stat after it exits but before it is reaped (the workload's time, reaped into cutime/cstime, is not included), over its whole life including BPF load; peak RSS = VmHWM sampled every 10 ms. CPU times have the kernel's 10 ms (USER_HZ) granularity. bpftrace and libbpf-tools: CPU spent from just before the workload started until the tracer exited (attach/compile time excluded); peak RSS = lifetime VmHWM (summed for the two libbpf tools).

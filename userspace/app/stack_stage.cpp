@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "proc_identity.hpp"
@@ -22,7 +23,12 @@ std::string python_version(uint64_t hex) {
 }  // namespace
 
 StackStage::StackStage(Probe& probe, bool verbose)
-    : probe_(probe), verbose_(verbose), resolver_(still_running) {}
+    : probe_(probe), verbose_(verbose), resolver_(still_running) {
+  // libdw would otherwise ask a debuginfod server about every build-id it
+  // meets: names of what runs here, sent over the network, and a stall in
+  // the middle of a trace. Local debug info only.
+  unsetenv("DEBUGINFOD_URLS");
+}
 
 void StackStage::prepare(Event& event) {
   // Only four kinds matter here, and `stack` must be changed in place: not

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
 #include "escape.hpp"
@@ -44,11 +45,22 @@ constexpr size_t kMaxSymbolChars = 160, kMaxFileChars = 80;
 
 std::string shown(std::string_view name, size_t max_chars) { return clip(printable(name), max_chars); }
 
+// GCC names the copies it makes of a function os_waitpid.lto_priv.0,
+// wait_for.isra.0, f.constprop.0.cold: to a reader they are the function.
+std::string_view without_clone_suffix(std::string_view symbol) {
+  static constexpr std::array<std::string_view, 5> kSuffixes{".lto_priv.", ".isra.", ".constprop.", ".part.", ".cold"};
+  size_t cut = symbol.size();
+  for (auto suffix : kSuffixes)
+    if (auto at = symbol.find(suffix); at != std::string_view::npos && at > 0) cut = std::min(cut, at);
+  return symbol.substr(0, cut);
+}
+
 }  // namespace
 
 std::string frame_text(const Frame& frame) {
   std::string text;
-  if (!frame.symbol.empty()) text = shown(frame.symbol, kMaxSymbolChars);
+  if (!frame.symbol.empty())
+    text = shown(frame.kind == Frame::Kind::native ? without_clone_suffix(frame.symbol) : frame.symbol, kMaxSymbolChars);
   else if (frame.kind == Frame::Kind::python) text = "?";
   else if (!frame.module.empty())
     text = fmt::format("{}+0x{:x}", shown(basename(frame.module), kMaxFileChars), frame.module_address);

@@ -197,6 +197,11 @@ uint32_t python_frame_line(const PythonCode& code, uint64_t code_address, uint64
   return python_line(code.linetable, code.firstlineno, index);
 }
 
+const PythonCode* PythonCodeCache::cached(uint64_t code) const {
+  auto it = codes_.find(code);
+  return it == codes_.end() ? nullptr : &it->second;
+}
+
 const PythonCode* PythonCodeCache::get(pid_t pid, uint64_t code) {
   if (auto it = codes_.find(code); it != codes_.end()) return &it->second;
   uint8_t object[py311::code_code_adaptive];

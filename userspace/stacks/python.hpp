@@ -45,6 +45,9 @@ class PythonCodeCache {
  public:
   // nullptr: not readable (the process is gone, or not a 3.11 code object).
   const PythonCode* get(pid_t pid, uint64_t code);
+  // Only what was read before: for a process that is gone (a forked child
+  // has its parent's code objects, read while the parent was there).
+  const PythonCode* cached(uint64_t code) const;
   size_t size() const { return codes_.size(); }
 
  private:

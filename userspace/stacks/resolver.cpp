@@ -53,9 +53,11 @@ Stack StackResolver::resolve(const TaskId& task, const StackCapture& capture) {
     PythonFrame& frame = python.emplace_back();
     frame.frame.kind = Frame::Kind::python;
     frame.is_entry = raw.is_entry;
-    const PythonCode* code = nullptr;
-    if (!alive) alive = is_alive_(key);
-    if (*alive) code = process.codes.get(static_cast<pid_t>(key.pid), raw.code);
+    const PythonCode* code = process.codes.cached(raw.code);
+    if (!code) {
+      if (!alive) alive = is_alive_(key);
+      if (*alive) code = process.codes.get(static_cast<pid_t>(key.pid), raw.code);
+    }
     if (code == nullptr) {
       unread = true;
       continue;
