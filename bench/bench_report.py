@@ -65,7 +65,8 @@ def table(args):
     def cell(text):
         return str(text).replace("|", "\\|")
 
-    units = {"proclife": "procs", "bpftrace": "events", "libbpf-tools": "exits+execs"}
+    units = {"proclife": "procs", "proclife-attached": "procs", "monitor": "lifetimes", "monitor-approx": "lifetimes",
+             "bpftrace": "events", "libbpf-tools": "exits+execs"}
     out = []
     out.append("| workload | variant | wall ms, median (min–max) | × untraced | captured¹ | lost¹, median (max) | tracer CPU ms² | tracer peak RSS MiB² |")
     out.append("|---|---|---:|---:|---:|---:|---:|---:|")

@@ -1,16 +1,21 @@
 # Release build: one binary that needs only the kernel and glibc.
-# libbpf, libelf and zlib are linked from Debian's static archives, fmt is used
+# libbpf, libdw, libelf and their compressors (zlib, bzip2, xz) are linked from Debian's static archives, fmt is used
 # header-only (Debian ships no libfmt.a), libstdc++ and libgcc are linked in;
-# glibc (libc, libm, libpthread, the loader) stays dynamic, from glibc 2.31 on.
+# glibc (libc, libm, libpthread, libdl, the loader) stays dynamic, from glibc 2.31 on.
 # tests/static_check.sh and tests/bullseye_test.sh check it.
 option(PROCLIFE_STATIC "Link everything but glibc statically (release binary)" OFF)
 if(PROCLIFE_STATIC)
-  foreach(lib bpf elf z)
+  foreach(lib bpf dw elf z bz2 lzma)
     find_library(PROCLIFE_STATIC_${lib} NAMES lib${lib}.a REQUIRED)
   endforeach()
   # libbpf.a needs libelf.a, which needs libz.a (pkg-config --static --libs libbpf).
   set_property(TARGET PkgConfig::LIBBPF PROPERTY INTERFACE_LINK_LIBRARIES
     "${PROCLIFE_STATIC_bpf}" "${PROCLIFE_STATIC_elf}" "${PROCLIFE_STATIC_z}")
+  # libdw.a: libelf.a, and the compressors of the debug sections it reads
+  # (pkg-config --static --libs libdw).
+  set_property(TARGET PkgConfig::LIBDW PROPERTY INTERFACE_LINK_LIBRARIES
+    "${PROCLIFE_STATIC_dw}" "${PROCLIFE_STATIC_bz2}" "${PROCLIFE_STATIC_elf}" "${PROCLIFE_STATIC_z}"
+    "${PROCLIFE_STATIC_lzma}")
   # Every target of the project that links fmt::fmt links fmt::fmt-header-only
   # instead, whichever directory and library it is in.
   function(proclife_header_only_fmt dir)
@@ -39,10 +44,12 @@ if(PROCLIFE_STATIC)
     target_sources(${target} PRIVATE "${CMAKE_SOURCE_DIR}/userspace/compat/glibc_compat.c")
     set(wrapped __libc_start_main pthread_once __pthread_key_create
                 pthread_create pthread_join pthread_detach pthread_condattr_setclock pthread_sigmask
+                dlopen dlsym dlclose pthread_rwlock_init pthread_rwlock_destroy pthread_rwlock_rdlock
+                pthread_rwlock_tryrdlock pthread_rwlock_wrlock pthread_rwlock_unlock
                 stat stat64 lstat lstat64 fstat fstat64 fstatat fstatat64)
     list(TRANSFORM wrapped PREPEND "LINKER:--wrap=")
     target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc ${wrapped}
-      "LINKER:--push-state,--no-as-needed,-l:libpthread.so.0,--pop-state")
+      "LINKER:--push-state,--no-as-needed,-l:libpthread.so.0,-l:libdl.so.2,--pop-state")
   endfunction()
   proclife_glibc_compat(proclife)
 endif()

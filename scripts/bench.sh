@@ -22,7 +22,7 @@ readonly BENCH_BIN=$REPO_ROOT/build/bench
 readonly README=$REPO_ROOT/README.md
 readonly MARK_START='<!-- bench:start -->'
 readonly MARK_END='<!-- bench:end -->'
-readonly ALL_VARIANTS=(untraced proclife proclife-attached strace bpftrace libbpf-tools)
+readonly ALL_VARIANTS=(untraced proclife proclife-attached monitor monitor-approx strace bpftrace libbpf-tools)
 # A tracer that has not attached after this long is reported as failed
 # rather than hanging the whole benchmark.
 readonly ATTACH_TIMEOUT_S=60
@@ -47,8 +47,9 @@ Options:
   --execs N          exec storm iterations   (default 5000;  env BENCH_EXECS)
   --threads N        thread storm iterations (default 20000; env BENCH_THREADS)
   --shell-iters N    shell pipeline loops    (default 300;   env BENCH_SHELL_ITERS)
-  --variants LIST    comma list out of: untraced,proclife,strace,bpftrace,
-                     libbpf-tools (untraced is always run: ratios need it)
+  --variants LIST    comma list out of: untraced,proclife,proclife-attached,
+                     monitor,monitor-approx,strace,bpftrace,libbpf-tools
+                     (untraced is always run: ratios need it)
   --proclife PATH    proclife binary (default build/proclife; env PROCLIFE)
   -h, --help         this text
 
@@ -475,6 +476,8 @@ run_variant() { # VARIANT WORKLOAD
 	bpftrace) run_bpftrace "$2" ;;
 	libbpf-tools) run_libbpf_tools "$2" ;;
 	proclife-attached) run_proclife_attached "$2" ;;
+	monitor) run_monitor monitor "$2" ;;
+	monitor-approx) run_monitor monitor-approx "$2" --precise-reaping=off ;;
 	esac
 }
 
@@ -523,6 +526,42 @@ run_proclife_attached() {
 		"$(kv "$WORK/proclife-attached.res" self_hwm_kb)" "$(note_if_failed "$rc" "$WORK/wl.err")"
 }
 
+# monitor, monitor-approx: `proclife monitor` host-wide, started before the
+# timer like the other system-wide tracers. Its NDJSON goes to a tmpfs file;
+# the start record is written once every program is attached, so it is the
+# go signal. The metrics server listens on an ephemeral port, as in a fleet.
+run_monitor() { # VARIANT WORKLOAD [MONITOR OPTIONS...]
+	local variant=$1 wl=$2 rc=0 out=$WORK/$1.events
+	shift 2
+	if ! start_system_tracer "$variant" "$out" '"type": ?"start"' \
+		"$PROCLIFE_RUN" monitor --metrics-address 127.0.0.1:0 "$@"; then
+		record run "$wl" "$variant" "$REP" - 1 - - - - "$TRACER_FAILURE"
+		return
+	fi
+	local base_cpu
+	base_cpu=$(proc_cpu_ms "${LIVE_TRACERS[$TRACER_WRAPPER]}")
+	"$TIMED_RUN" -r "$WORK/res" -- "${WL_ARGV[@]}" >/dev/null 2>"$WORK/wl.err" || rc=$?
+	stop_system_tracer "$variant"
+	local captured lost
+	captured=$(grep -c '"type": *"lifetime"' "$out" || true)
+	lost=$(sed -n 's/.*"type": *"lost_events".*"lost": *\([0-9][0-9]*\).*/\1/p' "$out" | awk '{ s += $1 } END { print s + 0 }')
+	record run "$wl" "$variant" "$REP" "$(kv "$WORK/res" wall_ms)" "$rc" "$captured" "$lost" \
+		"$(cpu_since "$base_cpu" "$(kv "$WORK/$variant.res" self_cpu_ms)")" \
+		"$(kv "$WORK/$variant.res" self_hwm_kb)" "$(note_if_failed "$rc" "$WORK/wl.err")"
+}
+
+# Starts the tracer a syscall-tax row measures, in the background (sets pid).
+# proclife run follows an unrelated `sleep`; the monitor traces the whole host,
+# the measuring loop included, so its row is the tax a monitored host pays.
+start_tax_tracer() { # SOURCE STDERR_FILE
+	case $1 in
+	monitor) "$PROCLIFE_RUN" monitor --metrics-address 127.0.0.1:0 >"$2" 2>&1 & ;;
+	monitor-off) "$PROCLIFE_RUN" monitor --precise-reaping=off --metrics-address 127.0.0.1:0 >"$2" 2>&1 & ;;
+	*) PROCLIFE_REAP_SOURCE=$1 "$PROCLIFE_RUN" run --verbose -o /dev/null -- sleep 3600 2>"$2" & ;;
+	esac
+	pid=$!
+}
+
 # The syscall tax: ns per getppid(2) of a process proclife does not trace,
 # untraced and with proclife following an unrelated `sleep`, once per reap
 # source (a source the kernel refuses is reported as such).
@@ -535,18 +574,19 @@ measure_syscall_tax() {
 	declare -A refused=()
 	for ((rep = 1; rep <= REPS; rep++)); do
 		log "syscall tax $rep/$REPS"
-		for src in untraced sys_exit fexit none; do
+		for src in untraced sys_exit fexit none monitor monitor-off; do
 			[[ -n ${refused[$src]:-} ]] && continue
 			pid=
 			if [[ $src != untraced ]]; then
 				err=$WORK/tax-$src.err
-				PROCLIFE_REAP_SOURCE=$src "$PROCLIFE_RUN" run --verbose -o /dev/null -- sleep 3600 2>"$err" &
-				pid=$!
+				start_tax_tracer "$src" "$err"
+				local ready="reap source: $src"
+				[[ $src == monitor* ]] && ready='"type": ?"start"'
 				local deadline=$((SECONDS + ATTACH_TIMEOUT_S))
-				until grep -q "reap source: $src" "$err" 2>/dev/null; do
+				until grep -Eq "$ready" "$err" 2>/dev/null; do
 					if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
 						refused[$src]=$(grep -v '^libbpf:' "$err" | grep -m1 -i 'refuse\|error\|cannot' | cut -c1-120)
-						kill -INT "$pid" 2>/dev/null || true
+						kill -TERM "$pid" 2>/dev/null || true
 						wait "$pid" 2>/dev/null || true
 						pid=
 						break
@@ -554,11 +594,14 @@ measure_syscall_tax() {
 					sleep 0.05
 				done
 				[[ -n $pid ]] || continue
+				[[ $src == monitor ]] && MONITOR_TAX_SOURCE=$(sed -n 's/.*"reap_source": *"\([a-z_]*\)".*/\1/p' "$err" | head -n1)
 			fi
 			ns=$("$BENCH_BIN/syscall_tax" "$calls" "$batches")
 			printf '%s\t%s\n' "$src" "$ns" >>"$WORK/tax.tsv"
 			if [[ -n $pid ]]; then
-				kill -INT "$pid" 2>/dev/null || true
+				# TERM, not INT: a background job of a script starts with SIGINT
+				# ignored. proclife run passes it on to its `sleep`.
+				kill -TERM "$pid" 2>/dev/null || true
 				wait "$pid" 2>/dev/null || true
 			fi
 		done
@@ -566,7 +609,7 @@ measure_syscall_tax() {
 	local refused_file=$WORK/tax-refused.tsv
 	: >"$refused_file"
 	for src in "${!refused[@]}"; do printf '%s\t%s\n' "$src" "${refused[$src]:-refused}" >>"$refused_file"; done
-	SYSCALL_TAX_TABLE=$(python3 - "$WORK/tax.tsv" "$refused_file" <<'PY'
+	SYSCALL_TAX_TABLE=$(python3 - "$WORK/tax.tsv" "$refused_file" "${MONITOR_TAX_SOURCE:-unknown}" <<'PY'
 import statistics, sys
 from collections import defaultdict
 ns = defaultdict(list)
@@ -576,9 +619,11 @@ for line in open(sys.argv[1]):
 refused = dict(l.rstrip("\n").split("\t", 1) for l in open(sys.argv[2]) if l.strip())
 base = statistics.median(ns["untraced"]) if ns["untraced"] else None
 names = {"untraced": "untraced", "sys_exit": "proclife, reap source sys_exit (tp_btf/sys_exit)",
-         "fexit": "proclife, reap source fexit (kernel_wait4/kernel_waitid)", "none": "proclife, reap source none (no syscall hook)"}
+         "fexit": "proclife, reap source fexit (kernel_wait4/kernel_waitid)", "none": "proclife, reap source none (no syscall hook)",
+         "monitor": f"proclife monitor, host-wide, precise reaping (chose {sys.argv[3]})",
+         "monitor-off": "proclife monitor, host-wide, --precise-reaping=off"}
 out = ["| getppid(2) loop, another process traced | ns per call, median (min–max) | extra ns per call |", "|---|---:|---:|"]
-for src in ["untraced", "sys_exit", "fexit", "none"]:
+for src in ["untraced", "sys_exit", "fexit", "none", "monitor", "monitor-off"]:
     if src in refused:
         out.append(f"| {names[src]} | not available: {refused[src].replace('|', '/')} | |")
         continue
@@ -712,9 +757,9 @@ $SYSCALL_TAX_TABLE
 
 }Userspace micro-benchmark (\`build/proclife_userspace_bench\`, [bench/userspace_bench.cpp](bench/userspace_bench.cpp)): ${USERSPACE_LINE}.
 
-Variants: **untraced** runs the workload alone; **proclife** is \`build/proclife run --format json -o FILE -- W\` (report to tmpfs); **proclife-attached** is \`build/proclife attach -p GATE --format json -o FILE\` started before the timer, as the peers are, on a shell that then execs the timed workload; **strace** is \`strace -f -e trace=process,signal -o /dev/null W\`; **bpftrace** runs [bench/proclife_equiv.bt](bench/proclife_equiv.bt) system-wide (same tracepoints as proclife, one printf per event to a tmpfs file); **libbpf-tools** runs \`exitsnoop\` + \`execsnoop\` system-wide (line-buffered to tmpfs files). Wall time runs from fork to exit of the measured command ([bench/timed_run.c](bench/timed_run.c)). proclife and strace *are* the measured command, so their time includes their own start-up and teardown (see the start-up table); bpftrace and libbpf-tools are started before the timer, and the workload starts only once their probes are live (libbpf-tools print their header after attaching; bpftrace's last-attached probe has reported one of our forks). All processes run at nice -10 to damp interference from other work on the machine. BPF programs run in the context of the traced tasks, so their cost shows in the workload's wall time, not in the tracer's CPU.
+Variants: **untraced** runs the workload alone; **proclife** is \`build/proclife run --format json -o FILE -- W\` (report to tmpfs); **proclife-attached** is \`build/proclife attach -p GATE --format json -o FILE\` started before the timer, as the peers are, on a shell that then execs the timed workload; **monitor** is \`build/proclife monitor\` host-wide (NDJSON to a tmpfs file, metrics server on), started before the timer like the peers, with precise reaping (the cheapest exact reap source the kernel allows); **monitor-approx** is the same with \`--precise-reaping=off\` (no syscall hook); **strace** is \`strace -f -e trace=process,signal -o /dev/null W\`; **bpftrace** runs [bench/proclife_equiv.bt](bench/proclife_equiv.bt) system-wide (same tracepoints as proclife, one printf per event to a tmpfs file); **libbpf-tools** runs \`exitsnoop\` + \`execsnoop\` system-wide (line-buffered to tmpfs files). Wall time runs from fork to exit of the measured command ([bench/timed_run.c](bench/timed_run.c)). proclife and strace *are* the measured command, so their time includes their own start-up and teardown (see the start-up table); bpftrace and libbpf-tools are started before the timer, and the workload starts only once their probes are live (libbpf-tools print their header after attaching; bpftrace's last-attached probe has reported one of our forks). All processes run at nice -10 to damp interference from other work on the machine. BPF programs run in the context of the traced tasks, so their cost shows in the workload's wall time, not in the tracer's CPU.
 
-¹ proclife: length of \`processes\` and \`lost_events\` from its JSON report (descendants of the workload only). bpftrace: lines printed by the script and its "Lost N events" total; libbpf-tools: lines printed by exitsnoop (process exits) + execsnoop (execs) and their "Lost N events" totals. Both are system-wide, so they include other processes on the machine during the run. strace stops the tracee for every event: nothing is lost and the output goes to /dev/null, so nothing is counted.
+¹ proclife: length of \`processes\` and \`lost_events\` from its JSON report (descendants of the workload only). monitor: lifetime records written and the lost counts it logged (system-wide). bpftrace: lines printed by the script and its "Lost N events" total; libbpf-tools: lines printed by exitsnoop (process exits) + execsnoop (execs) and their "Lost N events" totals. Both are system-wide, so they include other processes on the machine during the run. strace stops the tracee for every event: nothing is lost and the output goes to /dev/null, so nothing is counted.
 ² Tracer's own CPU time (user+sys) and peak RSS, workload excluded. proclife and strace (the workload's parent): utime+stime of the tracer's threads read from /proc/PID/stat after it exits but before it is reaped (the workload's time, reaped into cutime/cstime, is not included), over its whole life including BPF load; peak RSS = VmHWM sampled every 10 ms. CPU times have the kernel's 10 ms (USER_HZ) granularity. bpftrace and libbpf-tools: CPU spent from just before the workload started until the tracer exited (attach/compile time excluded); peak RSS = lifetime VmHWM (summed for the two libbpf tools).
 EOF
 }
@@ -752,9 +797,11 @@ main() {
 	ACTIVE=()
 	PROCLIFE_RUN=
 	local v
+	local have_binary=0
+	snapshot_proclife && have_binary=1
 	for v in "${VARIANTS[@]}"; do
-		if [[ $v == proclife ]] && ! snapshot_proclife; then
-			UNAVAILABLE[proclife]="not built (${PROCLIFE#"$REPO_ROOT"/} missing)"
+		if [[ $v == proclife* || $v == monitor* ]] && ((!have_binary)); then
+			UNAVAILABLE[$v]="not built (${PROCLIFE#"$REPO_ROOT"/} missing)"
 		else
 			ACTIVE+=("$v")
 		fi

@@ -5,11 +5,11 @@ set -euo pipefail
 
 packages=(
   # build
-  cmake make g++ pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
+  cmake make g++ pkg-config clang llvm bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libboost-dev
   # tests and demo
   catch2 python3 graphviz
-  # CPython 3.11's internal headers: the offsets test of the kernel's Python frame walk
+  # the CPython 3.11 layouts the stack resolver reads, checked against its headers
   python3.11-dev
   # promtool checks the metrics page and the alerting rules; systemd-analyze the unit
   prometheus systemd

@@ -207,7 +207,7 @@ TEST_CASE("a pid namespace: host and namespace pids, orphans go to the namespace
   CHECK(orphan.at("ns_pid") != orphan.at("pid"));
 }
 
-TEST_CASE("fail-on: a leak fails the gate with its own status; a clean run passes") {
+TEST_CASE("fail-on: a leak fails the gate with its own status, a clean run passes") {
   auto leaky = trace({"sh", "-c", "sleep 5 & exit 0"}, {"--fail-on", "leaked", "--kill-leaked"});
   CHECK(leaky.status == 86);
   CHECK(leaky.stderr_text.find("--fail-on leaked") != std::string::npos);

@@ -299,3 +299,153 @@ TEST_CASE("monitor: a taken metrics port is one clear error line, before anythin
   CHECK(status != 0);
   CHECK(output == "proclife monitor: cannot listen on " + taken + ": Address already in use\n");
 }
+
+namespace {
+
+// The names of the BPF programs behind a process's links (bpftool truncates
+// them to 15 characters).
+std::vector<std::string> attached_program_names(pid_t pid) {
+  std::vector<std::string> names;
+  std::string dir = "/proc/" + std::to_string(pid) + "/fdinfo/";
+  for (int fd = 0; fd < 1024; ++fd) {
+    std::ifstream in(dir + std::to_string(fd));
+    bool link = false;
+    std::string prog_id;
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("link_id:", 0) == 0) link = true;
+      if (line.rfind("prog_id:", 0) == 0) prog_id = std::to_string(std::stoul(line.substr(8)));
+    }
+    if (!link || prog_id.empty()) continue;
+    std::string shown;
+    run_capture({"bpftool", "prog", "show", "id", prog_id}, shown);
+    std::smatch name;
+    if (std::regex_search(shown, name, std::regex("name (\\S+)"))) names.push_back(name[1]);
+  }
+  return names;
+}
+
+// Forks a child into the cgroup that exits with `code`, and reaps it.
+void run_in_cgroup(const TestCgroup& cgroup, int code) {
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    std::ofstream(cgroup.dir + "/cgroup.procs") << getpid() << std::flush;
+    _exit(code);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+}
+
+std::vector<Json> lifetimes_with_code(const std::string& path, int code) {
+  std::vector<Json> out;
+  for (auto& rec : records(path))
+    if (rec["type"] == "lifetime" && rec["exit"]["code"] == code) out.push_back(rec);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("monitor --precise-reaping=off: no syscall hook, reaps marked approximate, and SIGHUP reopens the events file",
+          "[monitor]") {
+  require_root();
+  TestCgroup cgroup;
+  std::string events = "/tmp/proclife-ktest-monitor-off-" + std::to_string(getpid()) + ".ndjson";
+  std::string rotated = events + ".1", log = events + ".log";
+  unlink(events.c_str());
+  unlink(rotated.c_str());
+  pid_t monitor = spawn({PROCLIFE_BIN, "monitor", "--precise-reaping=off", "--events", events, "--metrics-address",
+                         "", "--retention", "0.1", "--cgroup", cgroup.relative},
+                        log);
+  REQUIRE(eventually([&] { return !records(events).empty(); }, 15));
+  INFO(slurp(log));
+  Json start = records(events).front();
+  REQUIRE(start["type"] == "start");
+  CHECK(start["precise_reaping"] == false);
+  CHECK(start["reap_source"] == "none");
+  auto programs = attached_program_names(monitor);
+  std::string listed;
+  for (const auto& name : programs) listed += name + " ";
+  INFO(listed);
+  CHECK(programs.size() >= 6);
+  for (const auto& name : programs) {
+    CHECK(name.find("sys_exit") == std::string::npos);
+    CHECK(name.find("sys_enter") == std::string::npos);
+    CHECK(name.rfind("handle_kernel_w", 0) != 0);  // fexit on kernel_wait4/kernel_waitid
+  }
+
+  run_in_cgroup(cgroup, 41);
+  REQUIRE(eventually([&] { return !lifetimes_with_code(events, 41).empty(); }, 10));
+  Json first = lifetimes_with_code(events, 41).front();
+  CHECK(first["reap_time_exact"] == false);
+  CHECK(first["reaper_pid"] == getpid());
+
+  // logrotate's way: rename, then SIGHUP; the monitor writes to a new file.
+  REQUIRE(rename(events.c_str(), rotated.c_str()) == 0);
+  REQUIRE(kill(monitor, SIGHUP) == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  run_in_cgroup(cgroup, 42);
+  REQUIRE(eventually([&] { return !lifetimes_with_code(events, 42).empty(); }, 10));
+  CHECK(lifetimes_with_code(rotated, 42).empty());
+  CHECK(lifetimes_with_code(events, 41).empty());
+  CHECK(lifetimes_with_code(rotated, 41).size() == 1);
+
+  int status = 0;
+  REQUIRE(kill(monitor, SIGTERM) == 0);
+  REQUIRE(waitpid(monitor, &status, 0) == monitor);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  for (const auto& path : {events, rotated, log}) unlink(path.c_str());
+}
+
+TEST_CASE("monitor --max-live: past the cap the oldest entries are evicted and counted, and the monitor goes on",
+          "[monitor]") {
+  require_root();
+  constexpr int kSleepers = 1300;  // the host's own processes come on top
+  std::string events = "/tmp/proclife-ktest-monitor-cap-" + std::to_string(getpid()) + ".ndjson";
+  std::string log = events + ".log";
+  unlink(events.c_str());
+  pid_t monitor = spawn({PROCLIFE_BIN, "monitor", "--max-live", "1000", "--events", events, "--metrics-address",
+                         "127.0.0.1:0"},
+                        log);
+  REQUIRE(eventually([&] { return !records(events).empty(); }, 15));
+  INFO(slurp(log));
+  std::string address = records(events).front()["metrics_address"];
+  uint16_t port = static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
+
+  int gate[2];
+  REQUIRE(pipe(gate) == 0);
+  std::vector<pid_t> sleepers;
+  for (int i = 0; i < kSleepers; ++i) {
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      close(gate[1]);
+      char byte;
+      (void)!read(gate[0], &byte, 1);
+      _exit(0);
+    }
+    sleepers.push_back(child);
+  }
+  close(gate[0]);
+  std::string page;
+  bool evicted = eventually(
+      [&] {
+        page = http_get(port, "/metrics");
+        return sample(page, "proclife_evictions_total") > 0;
+      },
+      10);
+  close(gate[1]);
+  for (pid_t child : sleepers) waitpid(child, nullptr, 0);
+  INFO(page);
+  CHECK(evicted);
+  CHECK(sample(page, "proclife_live_processes") <= 1000);
+  CHECK(sample(page, "proclife_lost_events_total") == 0);
+
+  int status = 0;
+  REQUIRE(kill(monitor, SIGTERM) == 0);
+  REQUIRE(waitpid(monitor, &status, 0) == monitor);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  unlink(events.c_str());
+  unlink(log.c_str());
+}

@@ -7,6 +7,7 @@
 
 #include "events.hpp"
 #include "model.hpp"
+#include "stack.hpp"
 
 namespace proclife::test {
 
@@ -134,6 +135,20 @@ class Scenario {
     push(exit_us, waiter.task(), std::move(wait));
   }
 
+  // The probe's wait_enter, for a call still open (or whose stack comes first).
+  void wait_enter(Proc waiter, int32_t target_pid, uint64_t t_us) {
+    push(t_us, waiter.task(), WaitEnterEvent{target_pid});
+  }
+
+  // --stacks: the resolved stack of the call `caller` made at site_us, sent
+  // right after that call's event. Until the stack kind joins
+  // PROCLIFE_EVENT_KINDS it reaches Graph::on_stack beside the stream, in
+  // its place; then this pushes StackEvent{site, at_us(site_us), {}, stack}.
+  void stack(Proc caller, StackSite site, uint64_t site_us, Stack stack) {
+    stacks.push_back({events.size(), Event{at_us(site_us), 0, caller.task(), {}},
+                      StackEvent{site, at_us(site_us), {}, std::move(stack)}});
+  }
+
   void free(Proc p, uint64_t t_us) { push(t_us, p.task(), FreeEvent{}); }
 
   // One thread's exit during a group exit (exit_group() or a fatal signal).
@@ -172,12 +187,26 @@ class Scenario {
 
   Graph graph(uint64_t end_us) const {
     Graph graph({kOrigin, kObserver, root_pid_, "proclife", reap_source});
-    for (const auto& event : events) graph.apply(event);
+    auto stack = stacks.begin();
+    auto stacks_before = [&](size_t index) {
+      for (; stack != stacks.end() && stack->before_event == index; ++stack) graph.on_stack(stack->header, stack->body);
+    };
+    for (size_t i = 0; i < events.size(); ++i) {
+      stacks_before(i);
+      graph.apply(events[i]);
+    }
+    stacks_before(events.size());
     graph.finish(at_us(end_us));
     return graph;
   }
 
   std::vector<Event> events;
+  struct StackAt {
+    size_t before_event;  // its place in `events`
+    Event header;
+    StackEvent body;
+  };
+  std::vector<StackAt> stacks;
   // What the probe would have said: wait results came from fexit.
   std::string reap_source = "fexit";
 
@@ -188,5 +217,25 @@ class Scenario {
 
   uint32_t root_pid_ = 0;
 };
+
+// Frames as the resolver makes them, innermost first.
+inline Frame native_frame(std::string symbol, std::string module = "/usr/bin/app", uint64_t address = 0x1000) {
+  Frame frame;
+  frame.pc = 0x555500000000 + address;
+  frame.module = std::move(module);
+  frame.build_id = "0123456789abcdef";
+  frame.module_address = address;
+  frame.symbol = std::move(symbol);
+  return frame;
+}
+
+inline Frame python_frame(std::string qualname, std::string file, uint32_t line) {
+  Frame frame;
+  frame.kind = Frame::Kind::python;
+  frame.symbol = std::move(qualname);
+  frame.file = std::move(file);
+  frame.line = line;
+  return frame;
+}
 
 }  // namespace proclife::test

@@ -343,3 +343,17 @@ TEST_CASE("monitor thresholds are finite seconds, refused in one line", "[cli]")
     }
   }
 }
+
+TEST_CASE("the stacks option is off by default, on for run and attach, and its help says what it costs", "[cli][stacks]") {
+  CHECK_FALSE(parse_run({"run", "--", "true"}).trace.stacks);
+  CHECK(parse_run({"run", "--stacks", "--", "true"}).trace.stacks);
+  ParsedCommand attach = parse({"attach", "-p", "1", "--stacks"});
+  REQUIRE(std::holds_alternative<AttachCommand>(attach));
+  CHECK(std::get<AttachCommand>(attach).trace.stacks);
+  for (const char* command : {"run", "attach"}) {
+    std::string help = parse_exit({command, "--help"}).message;
+    INFO(help);
+    CHECK(help.find("--stacks") != std::string::npos);
+    CHECK(help.find("a copy of the stack in the kernel per such call") != std::string::npos);
+  }
+}

@@ -75,7 +75,7 @@ TEST_CASE("a zombie left by a traced parent fails the zombie gate") {
   CHECK(graph.processes()[findings[0].processes.at(0)].key.pid == 11);
 }
 
-TEST_CASE("gate conditions parse from a list; an unknown one is an error naming it") {
+TEST_CASE("gate conditions parse from a list, an unknown one is an error naming it") {
   std::string error;
   auto conditions = parse_gate_conditions("leaked,zombie", error);
   REQUIRE(conditions);

@@ -85,7 +85,7 @@ TEST_CASE("invalid UTF-8 becomes U+FFFD per maximal subpart, as nlohmann replace
   CHECK(write_string("\xf0\x9f\x98") == "\"\xEF\xBF\xBD\"");               // cut short: one U+FFFD
 }
 
-TEST_CASE("JSON strings escape DEL, C1 and bidi controls as \\u escapes", "[json][hostile]") {
+TEST_CASE("JSON strings escape DEL, C1 and bidi controls as backslash-u escapes", "[json][hostile]") {
   CHECK(write_string("a\x7f" "b") == R"("a\u007fb")");
   CHECK(write_string("\xc2\x9b" "31m") == R"("\u009b31m")");   // U+009B: CSI on some terminals
   CHECK(write_string("\xc2\x80\xc2\x9f\xc2\xa0") == "\"\\u0080\\u009f\xc2\xa0\"");  // U+00A0 is not a control

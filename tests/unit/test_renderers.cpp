@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "escape.hpp"
+#include "explain.hpp"
 #include "render_common.hpp"
 #include "report.hpp"
 #include "scenario.hpp"
@@ -413,6 +414,51 @@ TEST_CASE("hostile names leave every format valid", "[renderers][escape]") {
   auto names = events_named(doc["traceEvents"], "M", "process_name");
   CHECK(std::any_of(names.begin(), names.end(),
                     [](const Json& event) { return event["args"]["name"] == printable(kHostileComm); }));
+}
+
+TEST_CASE("stacks: hostile symbols, files and modules leave every format valid", "[renderers][escape][stacks]") {
+  // ESC, a newline that would forge a line, quotes, markup, a bidi override, a byte that is not UTF-8.
+  const std::string evil = "sym\x1b[31m\n\"q\" 'sq' <b>&amp; \xe2\x80\xae" "rtl \xff";
+  Stack stack{{native_frame(evil, "/lib/" + evil + ".so"), native_frame("", "/lib/" + evil + ".so"),
+               python_frame(evil, "/srv/" + evil + ".py", 3)},
+              false, evil};
+  Family family;
+  family.s.stack(family.sh, StackSite::fork, 360, stack);       // the hostile child's fork
+  family.s.stack(family.sh, StackSite::wait, 3400, stack);      // the call that reaped it
+  family.s.stack(family.hostile, StackSite::exit_group, 3500, stack);
+  Graph graph = family.graph();
+  const Process& hostile = *graph.find(family.hostile.key());
+  REQUIRE(hostile.fork_stack);
+  REQUIRE(hostile.exit->exit_group_stack);
+  REQUIRE(reaping_call(graph, hostile)->stack);
+
+  auto no_raw_controls = [](const std::string& text) {
+    CHECK(byte_problem(text) == "");
+    CHECK(text.find("\xe2\x80\xae") == std::string::npos);
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) CHECK(line.find("\"q\" 'sq'") != 0);
+  };
+  for (Writer writer : {write_text_report, write_explain_report}) {
+    std::string report = render(writer, graph);
+    INFO(report);
+    no_raw_controls(report);
+    CHECK(report.find("sym\\e[31m\\n\"q\" 'sq' <b>&amp; \\u202ertl \\xff") != std::string::npos);
+  }
+  std::string json = render(write_json_report, graph);
+  no_raw_controls(json);
+  Json report = Json::parse(json);
+  for (const auto& process : report["processes"])
+    if (process["pid"] == 506) CHECK(process["fork_stack"]["frames"][0]["symbol"] == "sym\x1b[31m\n\"q\" 'sq' <b>&amp; \u202ertl \ufffd");
+  std::string trace = render(write_perfetto_report, graph);
+  no_raw_controls(trace);
+  auto forks = events_named(Json::parse(trace)["traceEvents"], "X", "fork " + describe_process(hostile));
+  REQUIRE(forks.size() == 1);
+  CHECK(forks[0]["args"]["called_from"].get<std::string>().find("sym\\e[31m") == 0);
+  std::string svg = render(write_svg_report, graph);
+  CHECK(xml_problem(svg) == "");
+  CHECK(svg.find("\nfork called from sym\\e[31m\\n&quot;q&quot; &apos;sq&apos; &lt;b&gt;&amp;amp; \\u202ertl") !=
+        std::string::npos);
+  CHECK(dot_problem(render(write_dot_report, graph)) == "");
 }
 
 TEST_CASE("svg helpers: round time ticks, clipped text runs", "[renderers][svg]") {

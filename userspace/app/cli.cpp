@@ -79,6 +79,9 @@ void add_trace_options(CLI::App& command, TraceOptions& trace) {
         return (value & (value - 1)) == 0 ? std::string() : std::string("must be a power of two");
       })
       ->option_text("MIB");
+  command.add_flag("--stacks", trace.stacks,
+                   "Show where in the program each wait, fork and exit_group was called (costs a copy of the "
+                   "stack in the kernel per such call, and an unwind in proclife)");
   command.add_flag("--verbose,-v", trace.verbose, "Show libbpf's own log");
 }
 

@@ -31,6 +31,8 @@ struct TraceOptions {
   bool trace_all = false;     // the whole host (monitor), not one tree
   // Where wait results come from; monitor --precise-reaping off: none.
   ReapSource reap_source = ReapSource::automatic;
+  // Capture the call stack of every wait, fork and exit_group call.
+  bool stacks = false;
 };
 
 struct RunCommand {

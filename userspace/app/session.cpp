@@ -53,6 +53,7 @@ ProbeOptions probe_options(const TraceOptions& options, uint32_t self_pid) {
   probe.verbose = options.verbose;
   probe.trace_all = options.trace_all;
   probe.reap_source = options.reap_source;
+  probe.stacks = options.stacks;
   return probe;
 }
 

@@ -18,6 +18,8 @@
  *      __pthread_key_create    GLIBC_2.34 -> GLIBC_2.2.5 (libpthread.so.0 < 2.34)
  *      pthread_create, _join, _detach, _condattr_setclock, _sigmask (std::thread)
  *      stat fstat lstat ...    GLIBC_2.33 -> __xstat & co. @GLIBC_2.2.5
+ *      dlopen dlsym dlclose    GLIBC_2.34 -> GLIBC_2.2.5 (libdl.so.2 < 2.34; libdw)
+ *      pthread_rwlock_*        GLIBC_2.34 -> GLIBC_2.2.5 (libdw)
  * Before glibc 2.34 pthread_once and __pthread_key_create live in libpthread.so.0,
  * so the binary also NEEDs libpthread.so.0 (an empty stub on glibc >= 2.34).
  *
@@ -253,6 +255,36 @@ COMPAT int __wrap_pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 {
   return compat_pthread_sigmask(how, set, old);
 }
+
+/* ---- libdw (call stacks): dlopen, dlsym, dlclose (GLIBC_2.34 -> GLIBC_2.2.5,
+ * libdl.so.2 before 2.34: debuginfod's client is loaded at run time) and
+ * pthread_rwlock_* (GLIBC_2.34 -> GLIBC_2.2.5, libpthread.so.0 before 2.34). */
+extern void *compat_dlopen(const char *file, int mode);
+__asm__(".symver compat_dlopen,dlopen@GLIBC_2.2.5");
+COMPAT void *__wrap_dlopen(const char *file, int mode) { return compat_dlopen(file, mode); }
+
+extern void *compat_dlsym(void *handle, const char *name);
+__asm__(".symver compat_dlsym,dlsym@GLIBC_2.2.5");
+COMPAT void *__wrap_dlsym(void *handle, const char *name) { return compat_dlsym(handle, name); }
+
+extern int compat_dlclose(void *handle);
+__asm__(".symver compat_dlclose,dlclose@GLIBC_2.2.5");
+COMPAT int __wrap_dlclose(void *handle) { return compat_dlclose(handle); }
+
+#define COMPAT_RWLOCK(name, attr_type)                                         \
+  extern int compat_##name(pthread_rwlock_t *lock, attr_type);                 \
+  __asm__(".symver compat_" #name "," #name "@GLIBC_2.2.5");                   \
+  COMPAT int __wrap_##name(pthread_rwlock_t *lock, attr_type) { return compat_##name(lock, attr); }
+#define COMPAT_RWLOCK_OP(name)                                                 \
+  extern int compat_##name(pthread_rwlock_t *lock);                            \
+  __asm__(".symver compat_" #name "," #name "@GLIBC_2.2.5");                   \
+  COMPAT int __wrap_##name(pthread_rwlock_t *lock) { return compat_##name(lock); }
+COMPAT_RWLOCK(pthread_rwlock_init, const pthread_rwlockattr_t *attr)
+COMPAT_RWLOCK_OP(pthread_rwlock_destroy)
+COMPAT_RWLOCK_OP(pthread_rwlock_rdlock)
+COMPAT_RWLOCK_OP(pthread_rwlock_tryrdlock)
+COMPAT_RWLOCK_OP(pthread_rwlock_wrlock)
+COMPAT_RWLOCK_OP(pthread_rwlock_unlock)
 
 /* ---- stat & co. (GLIBC_2.33 -> __xstat & co. @GLIBC_2.2.5) ------------------
  * Before 2.33 the stat functions were inline wrappers (libc_nonshared) around

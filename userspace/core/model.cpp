@@ -154,7 +154,7 @@ void Graph::apply(const Event& event) {
       [&](const SignalGenerateEvent& sig) { on_signal_generate(event, sig); },
       [&](const SignalDeliverEvent& sig) { on_signal_deliver(event, sig); },
       [&](const CloneReturnEvent& ret) { on_clone_return(event, ret); },
-      [](const StackEvent&) {} /* stacks-integrate attaches it */);
+      [&](const StackEvent& stack) { on_stack(event, stack); });
 }
 
 void Graph::on_fork(const Event& e, const ForkEvent& fork) {
@@ -270,6 +270,8 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
   for (int sig = 1; sig <= 64; ++sig) last_signal_.erase(signal_slot(e.task.tgid, sig));
   pending_sigchld_.erase(e.task.tgid);
   record.cgroup_id = exit.cgroup_id;
+  record.exit_group_stack = std::move(process.exit_group_stack);
+  process.exit_group_stack.reset();
   process.exit = std::move(record);
   process.exit_signal = exit.exit_signal;
   process.parent_sigchld = sigchld_disposition(exit.parent_sigchld_handler);
@@ -434,12 +436,92 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
   }
   if (!waiter) return;
   Process& process = at(*waiter);
+  std::optional<Stack> stack;
+  for (auto& open : process.open_waits)
+    if (open.tid == e.task.tid) stack = std::move(open.stack);
   std::erase_if(process.open_waits, [&](const OpenWait& open) { return open.tid == e.task.tid; });
   process.waits.calls++;
   bool found_nothing = wait.syscall == WaitSyscall::wait4 ? wait.ret == 0 : wait.ret == 0 && wait.info_pid == 0;
   if (wnohang && found_nothing) process.waits.wnohang_polls++;
   if (!wnohang && e.ns >= enter_ns) process.waits.blocked_ns += e.ns - enter_ns;
-  if (process.wait_calls.size() < kMaxWaitCalls) process.wait_calls.push_back(call);
+  if (process.wait_calls.size() >= kMaxWaitCalls) {
+    if (stack) process.waits.stacks_dropped++;
+    return;
+  }
+  keep_wait_stack(process, call, std::move(stack));
+  process.wait_calls.push_back(std::move(call));
+}
+
+void Graph::keep_wait_stack(Process& process, WaitCall& call, std::optional<Stack> stack) {
+  if (!stack) return;
+  if (!call.reaped && process.waits.stacks_kept >= kMaxWaitStacks) {
+    process.waits.stacks_dropped++;
+    return;
+  }
+  if (!call.reaped) process.waits.stacks_kept++;
+  call.stack = std::move(stack);
+}
+
+void Graph::on_stack(const Event& e, const StackEvent& event) {
+  ++stacks_seen_;
+  // proclife's own waits for the run root are not calls the graph keeps.
+  if (options_.observer_pid && e.task.tgid == options_.observer_pid) return;
+  auto caller = index_of(e.task.process());
+  if (!caller) {
+    ++unmatched_stacks_;
+    return;
+  }
+  Process& process = at(*caller);
+  switch (event.site) {
+    case StackSite::wait:
+      // Sent after the wait_enter, so usually while the call is open; a
+      // probe without the enter hook leaves only the returned call.
+      for (auto& open : process.open_waits)
+        if (open.tid == e.task.tid && open.since_ns == event.site_ns && !open.stack) {
+          open.stack = event.stack;
+          return;
+        }
+      for (auto call = process.wait_calls.rbegin(); call != process.wait_calls.rend(); ++call) {
+        if (call->tid != e.task.tid) continue;
+        if (call->enter_ns != event.site_ns || call->stack) break;
+        keep_wait_stack(process, *call, event.stack);
+        return;
+      }
+      break;
+    case StackSite::fork:
+      if (auto child = forked_at(*caller, event.site_ns); child && !at(*child).fork_stack) {
+        at(*child).fork_stack = event.stack;
+        return;
+      }
+      break;
+    case StackSite::exit_group:
+      if (!process.exit) {
+        process.exit_group_stack = event.stack;
+        return;
+      }
+      if (!process.exit->exit_group_stack) {
+        process.exit->exit_group_stack = event.stack;
+        return;
+      }
+      break;
+  }
+  ++unmatched_stacks_;
+}
+
+// The process `parent` forked at `ns`: among its children, or among its
+// parent's when CLONE_PARENT handed the child over. None for a thread.
+std::optional<size_t> Graph::forked_at(size_t parent, uint64_t ns) const {
+  ProcKey creator = procs_[parent].key;
+  auto made_by = [&](size_t holder) -> std::optional<size_t> {
+    const auto& children = procs_[holder].children;
+    for (auto child = children.rbegin(); child != children.rend(); ++child)
+      if (procs_[*child].fork_ns == ns && procs_[*child].fork_parent == creator) return *child;
+    return std::nullopt;
+  };
+  if (auto child = made_by(parent)) return child;
+  const auto& grandparent = procs_[parent].parent;
+  if (auto holder = grandparent ? index_of(*grandparent) : std::nullopt) return made_by(*holder);
+  return std::nullopt;
 }
 
 std::optional<size_t> Graph::sigchld_sender(const Event& e, const SignalEvent& sig) {

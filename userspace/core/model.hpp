@@ -12,6 +12,7 @@
 
 #include "events.hpp"
 #include "kernel.hpp"
+#include "stack.hpp"
 
 namespace proclife {
 
@@ -67,6 +68,7 @@ struct ExitRecord {
   std::optional<uint32_t> exit_group_tid;  // the thread that called exit_group
   std::optional<SignalSender> killed_by;   // who sent the fatal signal
   uint64_t cgroup_id = 0;                  // cgroup2 id at exit; 0 unknown
+  std::optional<Stack> exit_group_stack;   // --stacks: where exit_group was called
 };
 
 struct SigchldRecord {
@@ -107,18 +109,24 @@ struct WaitCall {
   int64_t ret = 0;
   WaitReport report = WaitReport::none;
   std::optional<ProcKey> reaped;
+  std::optional<Stack> stack;  // --stacks: where it was called (see Graph::kMaxWaitStacks)
 };
 
 struct WaitStats {
   uint32_t calls = 0;
   uint32_t wnohang_polls = 0;  // WNOHANG calls that found nothing
   uint64_t blocked_ns = 0;     // time inside calls made without WNOHANG
+  // --stacks: the stacks of calls that reaped nothing are kept for the first
+  // Graph::kMaxWaitStacks of them; the rest are counted here.
+  uint32_t stacks_kept = 0;
+  uint32_t stacks_dropped = 0;
 };
 
 struct OpenWait {  // a wait call entered and not yet returned
   uint64_t since_ns = 0;
   uint32_t tid = 0;
   int32_t target_pid = 0;  // 0: any child
+  std::optional<Stack> stack;  // --stacks: moves to its WaitCall when it returns
 };
 
 struct ChildSignal {  // SIGCHLD for a stop or continue
@@ -156,6 +164,9 @@ struct Process {
   // Kept until the process ends, to compute its wait status as the kernel does.
   std::optional<uint32_t> leader_exit_code;
   std::optional<uint32_t> exit_group_tid;
+  std::optional<Stack> fork_stack;  // --stacks: where its parent called fork/clone
+  // --stacks: exit_group's stack, until the process ends (then ExitRecord's).
+  std::optional<Stack> exit_group_stack;
 
   EndState end_state() const;
   // When it became a zombie: exit_notify() (SIGCHLD generated, when that
@@ -215,6 +226,9 @@ class GraphObserver {
 class Graph {
  public:
   static constexpr size_t kMaxWaitCalls = 4096;
+  // A process polling with WNOHANG in a loop makes a stack per call: the
+  // calls that reaped a child always keep theirs, the others up to this.
+  static constexpr uint32_t kMaxWaitStacks = 64;
 
   explicit Graph(GraphOptions options = {});
   // Who the trace observes, learnt once the run root is forked: only before
@@ -248,6 +262,11 @@ class Graph {
   // pre-existing entry for it.
   size_t compact(const std::function<bool(const Process&)>& drop);
 
+  // The stack of a call its header's task made at site_ns: on the wait call,
+  // the child forked, or the exit. Public until PROCLIFE_EVENT_KINDS has the
+  // `stack` row; then apply() calls it like every handler.
+  void on_stack(const Event& e, const StackEvent& stack);
+
   // A deque: growing never copies the processes already recorded.
   const std::deque<Process>& processes() const { return procs_; }
   const Process* find(ProcKey key) const;
@@ -256,6 +275,10 @@ class Graph {
   uint64_t end_ns() const { return end_ns_; }
   uint64_t lost_events() const { return lost_events_; }
   uint64_t decode_errors() const { return decode_errors_; }
+  // --stacks: whether any stack arrived, and how many named a call the graph
+  // does not hold (a thread's creation, a process or call not traced).
+  bool has_stacks() const { return stacks_seen_ > 0; }
+  uint64_t unmatched_stacks() const { return unmatched_stacks_; }
   uint32_t observer_pid() const { return options_.observer_pid; }
   const std::string& reap_source() const { return options_.reap_source; }
   // Time relative to the trace start, for reports.
@@ -279,6 +302,8 @@ class Graph {
   void on_wait_exit(const Event& e, const WaitExitEvent& wait);
   void on_signal_generate(const Event& e, const SignalEvent& sig);
   void on_signal_deliver(const Event& e, const SignalEvent& sig);
+  std::optional<size_t> forked_at(size_t parent, uint64_t ns) const;
+  void keep_wait_stack(Process& process, WaitCall& call, std::optional<Stack> stack);
 
   void end_process(size_t index, const Event& e, const ExitEvent& exit);
   void reparent_children(size_t index, const Event& e, const ExitEvent& exit);
@@ -311,6 +336,8 @@ class Graph {
   uint64_t end_ns_ = 0;
   uint64_t lost_events_ = 0;
   uint64_t decode_errors_ = 0;
+  uint64_t stacks_seen_ = 0;
+  uint64_t unmatched_stacks_ = 0;
 };
 
 // "fork", "vfork", "spawn" (CLONE_VM|CLONE_VFORK, as posix_spawn does),

@@ -15,6 +15,7 @@
 #include "escape.hpp"
 #include "format.hpp"
 #include "json_writer.hpp"
+#include "stack_names.hpp"
 
 namespace proclife {
 namespace {
@@ -112,9 +113,25 @@ void fields(auto& v, Is<CloneReturnEvent> auto& e) {
   v("ret", e.ret);
 }
 
-// stacks-integrate owns this: the recording keeps the resolved Stack. Until
-// then a stack line carries its header only.
-void fields(auto&, Is<StackEvent> auto&) {}
+// Resolved frames only: the capture means nothing without the live process.
+void fields(auto& v, Is<StackEvent> auto& e) {
+  v("site", e.site);
+  v("site_ns", e.site_ns);
+  v("frames", e.stack.frames);
+  v("truncated", e.stack.truncated);
+  v("incomplete", e.stack.incomplete);
+}
+
+void fields(auto& v, Is<Frame> auto& f) {
+  v("kind", f.kind);
+  v("pc", f.pc);
+  v("module", f.module);
+  v("build_id", f.build_id);
+  v("module_address", f.module_address);
+  v("symbol", f.symbol);
+  v("file", f.file);
+  v("line", f.line);
+}
 
 void fields(auto& v, Is<TaskId> auto& t) {
   v("tid", t.tid);
@@ -193,9 +210,10 @@ class LineWriter {
   void write(std::string_view name) { json_.value(name); }  // names of ours: plain ASCII
   void write(const std::vector<std::string>& values) { json_.value(values); }
   void write(const TaskId& task) { write_object(task); }
-  void write(const std::vector<PreExistingProcess>& processes) {
+  template <class Object>
+  void write(const std::vector<Object>& objects) {
     json_.begin_array();
-    for (const auto& process : processes) write_object(process);
+    for (const auto& object : objects) write_object(object);
     json_.end_array();
   }
   template <class Object>
@@ -206,6 +224,8 @@ class LineWriter {
   }
   void write(WaitSyscall value) { write(wait_syscall_name(value)); }
   void write(CloneSyscall value) { write(clone_syscall_name(value)); }
+  void write(StackSite value) { write(stack_site_name(value)); }
+  void write(Frame::Kind value) { write(frame_kind_name(value)); }
 
   JsonWriter json_;
   std::string& out_;
@@ -362,11 +382,18 @@ class FieldReader {
   }
 
   void read(const Json& value, std::string_view key, std::vector<PreExistingProcess>& out) {
-    if (!value.is_array()) wrong_type(key, "an array of {pid, parent_pid, comm}", value);
+    read_objects(value, key, out, "{pid, parent_pid, comm}");
+  }
+  void read(const Json& value, std::string_view key, std::vector<Frame>& out) {
+    read_objects(value, key, out, "{kind, pc, module, build_id, module_address, symbol, file, line}");
+  }
+  template <class Object>
+  void read_objects(const Json& value, std::string_view key, std::vector<Object>& out, std::string_view shape) {
+    if (!value.is_array()) wrong_type(key, fmt::format("an array of {}", shape), value);
     out.clear();
     for (size_t i = 0; i < value.size(); ++i) {
       std::string element_key = fmt::format("{}[{}]", key, i);
-      if (!value[i].is_object()) wrong_type(element_key, "an object {pid, parent_pid, comm}", value[i]);
+      if (!value[i].is_object()) wrong_type(element_key, fmt::format("an object {}", shape), value[i]);
       FieldReader nested(value[i], what_, where_, fmt::format("{}{}.", prefix_, element_key));
       fields(nested, out.emplace_back());
     }
@@ -388,6 +415,8 @@ class FieldReader {
   }
   void read(const Json& value, std::string_view key, WaitSyscall& out) { read_enum(value, key, out, kWaitSyscallNames); }
   void read(const Json& value, std::string_view key, CloneSyscall& out) { read_enum(value, key, out, kCloneSyscallNames); }
+  void read(const Json& value, std::string_view key, StackSite& out) { read_enum(value, key, out, kStackSiteNames); }
+  void read(const Json& value, std::string_view key, Frame::Kind& out) { read_enum(value, key, out, kFrameKindNames); }
 
   const Json& object_;
   std::string what_;
@@ -668,6 +697,35 @@ void RecordReader::check_nothing_follows() {
 }
 
 void RecordReader::fail(std::string_view what) const { LineContext{name_, line_number_}.fail(what); }
+
+std::string stack_event_line(const Event& event, const StackEvent& stack) {
+  std::string out;
+  LineWriter line(out);
+  line.begin("event");
+  line("kind", std::string_view("stack"));
+  line("ns", event.ns);
+  line("cpu", event.cpu);
+  line("task", event.task);
+  fields(line, stack);
+  line.end();
+  return out;
+}
+
+std::pair<Event, StackEvent> read_stack_event_line(const std::string& line) {
+  LineContext where{"stack", 1};
+  std::string error;
+  auto json = parse_json(line, &error);
+  if (!json || !json->is_object()) where.fail(json ? "not an object" : error);
+  FieldReader common(*json, "event", where);
+  Event event;
+  common("ns", event.ns);
+  common("cpu", event.cpu);
+  common("task", event.task);
+  FieldReader body(*json, "stack event", where);
+  StackEvent stack;
+  fields(body, stack);
+  return {event, stack};
+}
 
 // ---- Whole recordings and replay ----
 

@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ostream>
 
 #include "escape.hpp"
 #include "format.hpp"
 #include "render_common.hpp"
+#include "stack_text.hpp"
 #include "tree.hpp"
 #include "verdict.hpp"
 
@@ -67,8 +69,7 @@ bool may_target(const WaitCall& call, const Process& child) {
 }
 
 struct ChildWaits {
-  uint32_t polls = 0;           // WNOHANG calls that found nothing
-  uint32_t other_returns = 0;   // calls that returned another child, a stop, or an error
+  std::vector<const WaitCall*> polls;  // WNOHANG calls that found nothing
   const WaitCall* reaping = nullptr;
 };
 
@@ -81,7 +82,7 @@ ChildWaits waits_for(const Process& parent, const Process& child) {
       out.reaping = &call;
       break;
     }
-    if ((call.options & kernel::kWnohang) && call.ret == 0 && call.report == WaitReport::none) out.polls++;
+    if ((call.options & kernel::kWnohang) && call.ret == 0 && call.report == WaitReport::none) out.polls.push_back(&call);
   }
   return out;
 }
@@ -145,9 +146,9 @@ std::string reap_text(const Graph& graph, const Process* parent, const Process& 
     waits = waits_for(*parent, child);
     call = waits.reaping;
   }
-  if (waits.polls)
-    text += fmt::format("{} polled {} time{} with WNOHANG and found nothing; then ", reaper, waits.polls,
-                        waits.polls == 1 ? "" : "s");
+  if (!waits.polls.empty())
+    text += fmt::format("{} polled {} time{} with WNOHANG and found nothing; then ", reaper, waits.polls.size(),
+                        waits.polls.size() == 1 ? "" : "s");
   std::string how = call ? describe_wait_call(*call) : std::string(reap_via_name(reap->via));
   uint64_t enter = reap->wait_enter_ns.value_or(reap->ns);
   uint64_t zombie_since = *child.zombie_since_ns();
@@ -200,6 +201,48 @@ void explain_child(const Graph& graph, const Process* parent, const Process& chi
   out << reap_text(graph, parent, child, window) << ".\n";
 }
 
+// --stacks: where in the program the parent forked the child, polled for
+// it and reaped it. Nothing without stacks.
+void explain_call_sites(const Graph& graph, const Process& parent, const Process& child, std::ostream& out) {
+  if (child.fork_stack)
+    out << fmt::format("    {} by {}, called from\n{}", clone_kind_name(child), describe_process(parent),
+                       wrap_stack(*child.fork_stack, "      "));
+  ChildWaits waits = waits_for(parent, child);
+  // Polls from one place in a loop read as one line.
+  constexpr size_t kPollFrames = 3;
+  std::vector<std::pair<std::string, size_t>> poll_sites;
+  for (const WaitCall* call : waits.polls) {
+    if (!call->stack) continue;
+    std::string chain = stack_chain(*call->stack, kPollFrames);
+    auto site = std::find_if(poll_sites.begin(), poll_sites.end(), [&](const auto& seen) { return seen.first == chain; });
+    if (site == poll_sites.end()) poll_sites.emplace_back(std::move(chain), 1);
+    else site->second++;
+  }
+  // A few places per child: a parent's polls are told again for each child.
+  constexpr size_t kPollSites = 3;
+  size_t elsewhere = 0;
+  for (size_t i = 0; i < poll_sites.size(); ++i) {
+    if (i >= kPollSites) {
+      elsewhere += poll_sites[i].second;
+      continue;
+    }
+    out << fmt::format("    {} polled {}x with WNOHANG from {}\n", describe_process(parent), poll_sites[i].second,
+                       poll_sites[i].first);
+  }
+  if (elsewhere)
+    out << fmt::format("    and {}x more from {} other places\n", elsewhere, poll_sites.size() - kPollSites);
+  const WaitCall* call = reaping_call(graph, child);
+  if (!call || !call->stack) return;
+  std::string reaper = describe_reaper(graph, *child.reap);
+  std::string how = describe_wait_call(*call);
+  if (call->options & kernel::kWnohang)
+    out << fmt::format("    {} reaped it with {}, called from\n", reaper, how);
+  else
+    out << fmt::format("    {} blocked {} in {}, called from\n", reaper,
+                       format_duration(elapsed(call->enter_ns, call->exit_ns)), how);
+  out << wrap_stack(*call->stack, "      ");
+}
+
 void explain_parent(const Graph& graph, const Process& parent, const std::vector<size_t>& children,
                     const TraceWindow& window, uint64_t cmd_end, std::ostream& out) {
   const WaitStats& waits = parent.waits;
@@ -223,8 +266,13 @@ void explain_parent(const Graph& graph, const Process& parent, const std::vector
                          }
                          return fmt::format("{}/{}", reaped, children.size());
                        }());
+  if (waits.stacks_dropped)
+    out << fmt::format(" (the stacks of {} more that reaped nothing were not kept)", waits.stacks_dropped);
   out << ":\n";
-  for (size_t c : children) explain_child(graph, &parent, graph.processes()[c], window, cmd_end, out);
+  for (size_t c : children) {
+    explain_child(graph, &parent, graph.processes()[c], window, cmd_end, out);
+    explain_call_sites(graph, parent, graph.processes()[c], out);
+  }
 }
 
 }  // namespace

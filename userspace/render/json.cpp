@@ -2,6 +2,7 @@
 
 #include "json_writer.hpp"
 #include "report.hpp"
+#include "stack_names.hpp"
 
 namespace proclife {
 namespace {
@@ -34,6 +35,61 @@ void write_killed_by(JsonWriter& json, const Graph& graph, const SignalSender& s
   json.end_object();
 }
 
+// --stacks: the frames as resolved, innermost first. A native frame's
+// address is where it is in its ELF file (what a symbolizer takes), or the
+// runtime address in anonymous memory.
+void write_stack(JsonWriter& json, const std::optional<Stack>& stack) {
+  if (!stack) {
+    json.null();
+    return;
+  }
+  auto text = [&](const std::string& value) -> JsonWriter& { return value.empty() ? json.null() : json.value(value); };
+  json.begin_object();
+  json.key("frames").begin_array();
+  for (const auto& frame : stack->frames) {
+    bool native = frame.kind == Frame::Kind::native;
+    json.begin_object();
+    json.key("kind").value(frame_kind_name(frame.kind));
+    json.key("module");
+    text(frame.module);
+    json.key("build_id");
+    text(frame.build_id);
+    json.key("address").value(native ? std::optional(frame.module.empty() ? frame.pc : frame.module_address)
+                                     : std::nullopt);
+    json.key("symbol");
+    text(frame.symbol);
+    json.key("file");
+    text(frame.file);
+    json.key("line").value(frame.line ? std::optional(frame.line) : std::nullopt);
+    json.end_object();
+  }
+  json.end_array();
+  json.key("truncated").value(stack->truncated);
+  json.key("incomplete");
+  text(stack->incomplete);
+  json.end_object();
+}
+
+// --stacks: the wait calls whose stack was kept, each where it was called.
+void write_wait_stacks(JsonWriter& json, const Graph& graph, const Process& process) {
+  json.begin_array();
+  for (const auto& call : process.wait_calls) {
+    if (!call.stack) continue;
+    json.begin_object();
+    json.key("enter_ns").value(graph.rel(call.enter_ns));
+    json.key("exit_ns").value(graph.rel(call.exit_ns));
+    json.key("tid").value(call.tid);
+    json.key("syscall").value(wait_syscall_name(call.syscall));
+    json.key("options").value(call.options);
+    json.key("ret").value(call.ret);
+    json.key("reaped_pid").value(call.reaped ? std::optional(call.reaped->pid) : std::nullopt);
+    json.key("stack");
+    write_stack(json, call.stack);
+    json.end_object();
+  }
+  json.end_array();
+}
+
 void write_exit(JsonWriter& json, const Graph& graph, const Process& process) {
   if (!process.exit) {
     json.null();
@@ -51,6 +107,10 @@ void write_exit(JsonWriter& json, const Graph& graph, const Process& process) {
   json.key("killed_by");
   if (exit.killed_by) write_killed_by(json, graph, *exit.killed_by);
   else json.null();
+  if (graph.has_stacks()) {
+    json.key("stack");
+    write_stack(json, exit.exit_group_stack);
+  }
   json.end_object();
 }
 
@@ -111,6 +171,10 @@ void write_waiting(JsonWriter& json, const Graph& graph, const Process& process)
   json.key("since_ns").value(graph.rel(wait.since_ns));
   json.key("tid").value(wait.tid);
   json.key("target_pid").value(wait.target_pid ? std::optional(wait.target_pid) : std::nullopt);
+  if (graph.has_stacks()) {
+    json.key("stack");
+    write_stack(json, wait.stack);
+  }
   json.end_object();
 }
 
@@ -127,6 +191,10 @@ void write_process(JsonWriter& json, const Graph& graph, const Process& process)
   json.key("fork_ns").value(rel(graph, process.fork_ns));
   json.key("clone");
   write_clone(json, process);
+  if (graph.has_stacks()) {
+    json.key("fork_stack");
+    write_stack(json, process.fork_stack);
+  }
   json.key("execs");
   write_execs(json, graph, process);
   json.key("exit");
@@ -144,6 +212,11 @@ void write_process(JsonWriter& json, const Graph& graph, const Process& process)
   json.key("calls").value(process.waits.calls);
   json.key("wnohang_polls").value(process.waits.wnohang_polls);
   json.key("blocked_ns").value(process.waits.blocked_ns);
+  if (graph.has_stacks()) {
+    json.key("stacks");
+    write_wait_stacks(json, graph, process);
+    json.key("stacks_dropped").value(process.waits.stacks_dropped);
+  }
   json.end_object();
   json.key("orphaned");
   write_orphaned(json, graph, process);
@@ -173,6 +246,7 @@ void write_json_report(const Graph& graph, const ReportContext& context, std::os
   json.key("reap_source");
   if (graph.reap_source().empty()) json.null();
   else json.value(graph.reap_source());
+  if (graph.has_stacks()) json.key("unmatched_stacks").value(graph.unmatched_stacks());
   json.key("duration_ns").value(graph.end_ns() > graph.origin_ns() ? graph.end_ns() - graph.origin_ns() : 0);
   json.key("processes").begin_array();
   for (const auto& process : graph.processes()) {

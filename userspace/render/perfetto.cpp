@@ -14,6 +14,7 @@
 #include "render_common.hpp"
 #include "verdict.hpp"
 #include "report.hpp"
+#include "stack_text.hpp"
 #include "tree.hpp"
 
 namespace proclife {
@@ -154,6 +155,8 @@ void TraceWriter::phases(const Process& process) {
   slice(name, "running", pid, pid, from, life.exit_ns, [&] {
     phase_args();
     json_.key("end").value(process.exit ? exit_text(process) : "still running at the end");
+    if (process.exit && process.exit->exit_group_stack)
+      json_.key("exit_group_called_from").value(stack_chain(*process.exit->exit_group_stack));
   });
   if (!life.exited || (process.reap && process.reap->via == ReapVia::autoreap)) return;
   slice(process.reap ? "zombie" : "zombie (never reaped)", "zombie", pid, pid, life.exit_ns, life.reap_ns, [&] {
@@ -175,6 +178,7 @@ void TraceWriter::waits(const Process& process) {
     slice(describe_wait_call(call), "wait", pid, call.tid, enter, call.exit_ns, [&] {
       json_.key("ret").value(call.ret);
       if (call.reaped) json_.key("reaped_pid").value(call.reaped->pid);
+      if (call.stack) json_.key("called_from").value(stack_chain(*call.stack));
     });
   }
 }
@@ -209,11 +213,15 @@ void TraceWriter::flows(const Process& process) {
   uint32_t pid = process.key.pid;
   std::string who = describe_process(process);
   auto child_pid = [&] { json_.key("child_pid").value(pid); };
+  auto fork_args = [&] {
+    child_pid();
+    if (process.fork_stack) json_.key("called_from").value(stack_chain(*process.fork_stack));
+  };
   const Process* parent = process.fork_parent ? graph_.find(*process.fork_parent) : nullptr;
   if (parent && process.fork_ns) {
     uint64_t at = std::max(*process.fork_ns, graph_.origin_ns()), id = ++flow_ids_;
     uint32_t parent_pid = parent->key.pid;
-    slice("fork " + who, "fork", parent_pid, parent_pid, at, at + 1, child_pid);
+    slice("fork " + who, "fork", parent_pid, parent_pid, at, at + 1, fork_args);
     flow_event("s", "fork", id, parent_pid, parent_pid, at + 1);
     flow_event("f", "fork", id, pid, pid, at + 1);
   }

@@ -9,6 +9,7 @@
 #include "escape.hpp"
 #include "format.hpp"
 #include "render_common.hpp"
+#include "stack_text.hpp"
 #include "report.hpp"
 #include "svg_util.hpp"
 #include "tree.hpp"
@@ -272,6 +273,15 @@ std::string SvgWriter::tooltip(const Process& process) const {
   if (const auto& orphan = process.orphaned)
     text += fmt::format("\norphaned at {}, adopted by {}", format_offset(graph_.rel(orphan->ns)),
                         describe_pid(orphan->new_parent.pid, orphan->new_parent_comm));
+  // --stacks: where in the program, a few frames each (the tooltip is clipped).
+  constexpr size_t kTooltipFrames = 4;
+  if (process.fork_stack)
+    text += fmt::format("\n{} called from {}", clone_kind_name(process), stack_chain(*process.fork_stack, kTooltipFrames));
+  if (const WaitCall* call = reaping_call(graph_, process); call && call->stack)
+    text += fmt::format("\nreaping {} called from {}", wait_syscall_name(call->syscall),
+                        stack_chain(*call->stack, kTooltipFrames));
+  if (process.exit && process.exit->exit_group_stack)
+    text += "\nexit_group called from " + stack_chain(*process.exit->exit_group_stack, kTooltipFrames);
   return clip(text, kMaxTooltipChars);
 }
 

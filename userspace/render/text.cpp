@@ -6,6 +6,7 @@
 #include "format.hpp"
 #include "render_common.hpp"
 #include "report.hpp"
+#include "stack_text.hpp"
 #include "tree.hpp"
 #include "verdict.hpp"
 
@@ -16,12 +17,20 @@ std::string short_argv(const Process& process) {
   return process.execs.empty() ? "" : " `" + last_argv(process) + "`";
 }
 
+// --stacks: " (fork in main (app.py:9))", the innermost frame that means
+// something; nothing without a stack.
+std::string site_text(std::string_view call, const std::optional<Stack>& stack) {
+  const Frame* frame = stack ? innermost_frame(*stack) : nullptr;
+  return frame ? fmt::format(" ({} in {})", call, frame_text(*frame)) : "";
+}
+
 std::string describe_line(const Graph& graph, const Process& process, const TraceWindow& window, uint64_t cmd_end) {
   std::string line = describe_process(process);
   if (std::string flags = flag_words(verdict(graph, process, cmd_end)); !flags.empty()) line += " [" + flags + "]";
   line += short_argv(process);
   uint64_t start = process.fork_ns.value_or(process.key.start_ns);
   if (start) line += fmt::format(" {}", format_offset(graph.rel(start)));
+  line += site_text(clone_kind_name(process), process.fork_stack);
   if (process.pre_existing) line += " (pre-existing)";
   if (process.threads > 1) line += fmt::format(" [{} threads]", process.threads);
   if (process.exit) {
@@ -32,6 +41,10 @@ std::string describe_line(const Graph& graph, const Process& process, const Trac
       line += " from " + describe_sender(*killer);
   }
   line += ", " + reap_sentence(graph, process, window);
+  if (const WaitCall* call = reaping_call(graph, process))
+    line += site_text(wait_syscall_name(call->syscall), call->stack);
+  else if (!process.exit && !process.open_waits.empty())
+    line += site_text("wait", process.open_waits.front().stack);
   if (const auto& orphan = process.orphaned)
     line += fmt::format("; orphaned at {}, adopted by {}", format_offset(graph.rel(orphan->ns)),
                         describe_pid(orphan->new_parent.pid, orphan->new_parent_comm));
