@@ -24,6 +24,52 @@ struct {
 	__type(value, struct pl_python_runtime);
 } python_runtimes SEC(".maps");
 
+/* Stack records not sent: the ring was over half full, or had no room, or
+ * a WNOHANG poll past the polling allowance below. */
+__u64 stacks_not_taken = 0;
+
+/* A WNOHANG loop can poll a million times a second, each poll a 16 KiB copy
+ * and an unwind: its process gets the stacks of its first PL_POLL_STACKS
+ * polls, then one per PL_POLL_STACK_GAP_NS. A call that can block always
+ * gets its stack. */
+#define PL_POLL_STACKS 64
+#define PL_POLL_STACK_GAP_NS 10000000ULL
+#define PL_WNOHANG 1
+struct poll_allowance {
+	__u64 taken;
+	__u64 last_ns;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct poll_allowance);
+} poll_stacks SEC(".maps");
+
+/* The options of the wait4/waitid call in progress, from its saved
+ * registers: wait4(pid, status, options, ru), waitid(which, id, info, options). */
+static __always_inline bool polling(struct pt_regs *regs)
+{
+	__u64 options = regs->orig_ax == PL_NR_WAITID ? regs->r10 : regs->dx;
+
+	return options & PL_WNOHANG;
+}
+
+static __always_inline bool poll_stack_allowed(__u32 tgid, __u64 now)
+{
+	struct poll_allowance fresh = { 1, now }, *seen = bpf_map_lookup_elem(&poll_stacks, &tgid);
+
+	if (!seen) {
+		bpf_map_update_elem(&poll_stacks, &tgid, &fresh, BPF_ANY);
+		return true;
+	}
+	if (seen->taken >= PL_POLL_STACKS && now - seen->last_ns < PL_POLL_STACK_GAP_NS)
+		return false;
+	seen->taken++;
+	seen->last_ns = now;
+	return true;
+}
+
 #define PL_PAGE 4096
 #define PL_PY_BYTES (PL_PY_FRAMES_MAX * sizeof(struct pl_python_frame))
 /* PyThreadStates looked at to find this thread's: a process with more
@@ -144,7 +190,7 @@ static __always_inline __u32 copy_stack(struct stack_scratch *s, __u64 base, __u
 }
 
 /* Right after the site's own record, from the same (current) task. A record
- * the ring has no room for counts as lost under PL_EV_STACK. */
+ * not sent counts in stacks_not_taken, not as a lost event. */
 static __always_inline void emit_stack(__u32 site, __u64 site_ns)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
@@ -153,6 +199,19 @@ static __always_inline void emit_stack(__u32 site, __u64 site_ns)
 	struct stack_scratch *s;
 	__u32 zero = 0, ns_tid, ns_level, frames, python_bytes, stack_len, size;
 
+	if (site == PL_STACK_SITE_WAIT &&
+	    polling(regs) &&
+	    !poll_stack_allowed(task->tgid, site_ns)) {
+		__sync_fetch_and_add(&stacks_not_taken, 1);
+		return;
+	}
+	/* Stacks are the first thing to give up when the ring fills (a
+	 * WNOHANG loop polls faster than 16 KiB copies drain): the lifetime
+	 * events behind them must still fit. Counted, never lost silently. */
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 2) {
+		__sync_fetch_and_add(&stacks_not_taken, 1);
+		return;
+	}
 	s = bpf_map_lookup_elem(&stack_scratch, &zero);
 	if (!s)
 		return;
@@ -182,7 +241,7 @@ static __always_inline void emit_stack(__u32 site, __u64 site_ns)
 	if (size > sizeof(*s))
 		return;
 	if (bpf_ringbuf_output(&events, s, size, wakeup_flags()))
-		__sync_fetch_and_add(&lost_events[PL_EV_STACK], 1);
+		__sync_fetch_and_add(&stacks_not_taken, 1);
 }
 
 /* Stacks of the traced tree only: never proclife's own. */

@@ -357,3 +357,9 @@ TEST_CASE("the stacks option is off by default, on for run and attach, and its h
     CHECK(help.find("a copy of the stack in the kernel per such call") != std::string::npos);
   }
 }
+
+TEST_CASE("with --stacks the ring buffer is 16 MiB unless --ring-buffer-mb says otherwise", "[cli][stacks]") {
+  CHECK(parse_run({"run", "--stacks", "--", "x"}).trace.ring_buffer_mb == 16);
+  CHECK(parse_run({"run", "--stacks", "--ring-buffer-mb", "4", "--", "x"}).trace.ring_buffer_mb == 4);
+  CHECK(parse_run({"run", "--", "x"}).trace.ring_buffer_mb == 2);
+}

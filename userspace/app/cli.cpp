@@ -81,8 +81,17 @@ void add_trace_options(CLI::App& command, TraceOptions& trace) {
       ->option_text("MIB");
   command.add_flag("--stacks", trace.stacks,
                    "Show where in the program each wait, fork and exit_group was called (costs a copy of the "
-                   "stack in the kernel per such call, and an unwind in proclife)");
+                   "stack in the kernel per such call, and an unwind in proclife; the ring buffer defaults to 16 "
+                   "MiB then)");
   command.add_flag("--verbose,-v", trace.verbose, "Show libbpf's own log");
+}
+
+// Stacks make the consumer slower (each is unwound, and the first names
+// from a library load its debug info, up to a few hundred ms): a larger ring
+// then keeps the lifetime events of a busy tree, unless the user chose one.
+constexpr uint32_t kStacksRingBufferMb = 16;
+void stacks_ring_default(const CLI::App& command, TraceOptions& trace) {
+  if (trace.stacks && command.get_option("--ring-buffer-mb")->count() == 0) trace.ring_buffer_mb = kStacksRingBufferMb;
 }
 
 // One line: what is wrong, and where to read more. An unknown option before
@@ -214,6 +223,7 @@ ParsedCommand parse_or_inspect(int argc, const char* const* argv, const std::fun
     return usage_error(app, e.what());
   }
   if (attach_cmd->parsed()) {
+    stacks_ring_default(*attach_cmd, attach.trace);
     if (duration_opt->count()) attach.duration_s = duration;
     return attach;
   }
@@ -226,6 +236,7 @@ ParsedCommand parse_or_inspect(int argc, const char* const* argv, const std::fun
     return monitor;
   }
   if (run_cmd->parsed()) {
+    stacks_ring_default(*run_cmd, run.trace);
     if (fail_on_opt->count()) {
       std::string error;
       auto conditions = parse_gate_conditions(fail_on, error);

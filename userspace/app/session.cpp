@@ -156,6 +156,7 @@ void Session::finish() {
   consume();
   graph_.finish(monotonic_ns());
   graph_.set_lost_events(probe_.lost_events());
+  graph_.set_stacks_not_taken(probe_.stacks_not_taken());
   if (recorder_) recorder_->finish({graph_.lost_events(), graph_.end_ns(), graph_.decode_errors()});
 }
 

@@ -243,6 +243,7 @@ class Graph {
   void seed_pre_existing(uint32_t pid, uint32_t parent_pid, std::string comm);
   void finish(uint64_t end_ns) { end_ns_ = end_ns; }
   void set_lost_events(uint64_t lost) { lost_events_ = lost; }
+  void set_stacks_not_taken(uint64_t count) { stacks_not_taken_ = count; }
   // Records the probe wrote that were too short or of an unknown kind.
   void add_decode_errors(uint64_t errors) { decode_errors_ += errors; }
   // Called at each inconsistency as the event that shows it is applied
@@ -279,6 +280,8 @@ class Graph {
   // does not hold (a thread's creation, a process or call not traced).
   bool has_stacks() const { return stacks_seen_ > 0; }
   uint64_t unmatched_stacks() const { return unmatched_stacks_; }
+  // Stacks the kernel gave up to keep the lifetime events (ring buffer busy).
+  uint64_t stacks_not_taken() const { return stacks_not_taken_; }
   uint32_t observer_pid() const { return options_.observer_pid; }
   const std::string& reap_source() const { return options_.reap_source; }
   // Time relative to the trace start, for reports.
@@ -338,6 +341,7 @@ class Graph {
   uint64_t decode_errors_ = 0;
   uint64_t stacks_seen_ = 0;
   uint64_t unmatched_stacks_ = 0;
+  uint64_t stacks_not_taken_ = 0;
 };
 
 // "fork", "vfork", "spawn" (CLONE_VM|CLONE_VFORK, as posix_spawn does),

@@ -307,6 +307,8 @@ Probe::Lost Probe::lost_by_cause() const {
   return lost;
 }
 
+uint64_t Probe::stacks_not_taken() const { return skel_->bss->stacks_not_taken; }
+
 uint64_t Probe::lost_events() const {
   uint64_t lost = 0;
   for (uint64_t count : skel_->bss->lost_events) lost += count;

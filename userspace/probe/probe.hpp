@@ -66,6 +66,9 @@ class Probe {
     uint64_t traced_table_full = 0;  // new processes the `traced` map had no room for
   };
   Lost lost_by_cause() const;
+  // --stacks: stack records the kernel did not send because the ring buffer
+  // was busy (not lost events: the lifetime events behind them were kept).
+  uint64_t stacks_not_taken() const;
   // The source of wait results in use: never automatic.
   ReapSource reap_source() const { return reap_source_; }
   // The program that catches exit_group() for stacks ("fentry/__x64_sys_exit_group"

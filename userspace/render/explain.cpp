@@ -284,6 +284,9 @@ void write_explain_report(const Graph& graph, const ReportContext& context, std:
   if (graph.decode_errors())
     out << fmt::format("WARNING: {} records could not be decoded; some of this account may be wrong.\n",
                        graph.decode_errors());
+  if (graph.stacks_not_taken())
+    out << fmt::format("note: {} not taken: the ring buffer was over half full, and lifetime events go first.\n",
+                       count_of(graph.stacks_not_taken(), "stack was", "stacks were"));
   TraceWindow window = trace_window(graph);
   uint64_t cmd_end = cmd_end_ns(graph);
   ProcessTree tree = build_tree(graph);

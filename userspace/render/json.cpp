@@ -246,7 +246,10 @@ void write_json_report(const Graph& graph, const ReportContext& context, std::os
   json.key("reap_source");
   if (graph.reap_source().empty()) json.null();
   else json.value(graph.reap_source());
-  if (graph.has_stacks()) json.key("unmatched_stacks").value(graph.unmatched_stacks());
+  if (graph.has_stacks() || graph.stacks_not_taken()) {
+    json.key("unmatched_stacks").value(graph.unmatched_stacks());
+    json.key("stacks_not_taken").value(graph.stacks_not_taken());
+  }
   json.key("duration_ns").value(graph.end_ns() > graph.origin_ns() ? graph.end_ns() - graph.origin_ns() : 0);
   json.key("processes").begin_array();
   for (const auto& process : graph.processes()) {

@@ -95,6 +95,9 @@ void write_text_report(const Graph& graph, const ReportContext& context, std::os
   if (graph.decode_errors())
     out << fmt::format("WARNING: {} records could not be decoded; parts of this report may be wrong.\n",
                        graph.decode_errors());
+  if (graph.stacks_not_taken())
+    out << fmt::format("note: {} not taken: the ring buffer was over half full, and lifetime events go first.\n",
+                       count_of(graph.stacks_not_taken(), "stack was", "stacks were"));
   out << '\n';
   // Without a CMD (attach), running at the end is no leak, just where the trace stopped.
   writer.problem_list("LEAKED: still running when CMD exited",
