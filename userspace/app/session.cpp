@@ -157,6 +157,7 @@ void Session::finish() {
   graph_.finish(monotonic_ns());
   graph_.set_lost_events(probe_.lost_events());
   graph_.set_stacks_not_taken(probe_.stacks_not_taken());
+  if (stacks_) stacks_->add_lines(graph_);
   if (recorder_) recorder_->finish({graph_.lost_events(), graph_.end_ns(), graph_.decode_errors()});
 }
 

@@ -47,6 +47,10 @@ void StackStage::prepare(Event& event) {
   }
 }
 
+void StackStage::add_lines(Graph& graph) {
+  graph.visit_stacks([this](Stack& stack) { resolver_.add_lines(stack); });
+}
+
 void StackStage::seed(pid_t pid) {
   auto stat = read_proc_stat(pid);
   if (!stat) return;

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "events.hpp"
+#include "model.hpp"
 #include "probe.hpp"
 #include "resolver.hpp"
 
@@ -25,6 +26,10 @@ class StackStage {
   // A process that was running before tracing began (attach): its
   // interpreter, if it is one, is registered now.
   void seed(pid_t pid);
+
+  // At the end of the trace: file and line for every native frame the graph
+  // holds (the recording has names only; `report` reads debug info itself).
+  void add_lines(Graph& graph);
 
  private:
   void register_python(const ProcKey& key);

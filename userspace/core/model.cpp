@@ -462,6 +462,19 @@ void Graph::keep_wait_stack(Process& process, WaitCall& call, std::optional<Stac
   call.stack = std::move(stack);
 }
 
+void Graph::visit_stacks(const std::function<void(Stack&)>& visit) {
+  auto each = [&](std::optional<Stack>& stack) {
+    if (stack) visit(*stack);
+  };
+  for (Process& process : procs_) {
+    each(process.fork_stack);
+    each(process.exit_group_stack);
+    if (process.exit) each(process.exit->exit_group_stack);
+    for (WaitCall& call : process.wait_calls) each(call.stack);
+    for (OpenWait& wait : process.open_waits) each(wait.stack);
+  }
+}
+
 void Graph::on_stack(const Event& e, const StackEvent& event) {
   ++stacks_seen_;
   // proclife's own waits for the run root are not calls the graph keeps.

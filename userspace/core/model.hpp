@@ -279,6 +279,8 @@ class Graph {
   // --stacks: whether any stack arrived, and how many named a call the graph
   // does not hold (a thread's creation, a process or call not traced).
   bool has_stacks() const { return stacks_seen_ > 0; }
+  // Every stack the graph holds, for a pass that completes their frames.
+  void visit_stacks(const std::function<void(Stack&)>& visit);
   uint64_t unmatched_stacks() const { return unmatched_stacks_; }
   // Stacks the kernel gave up to keep the lifetime events (ring buffer busy).
   uint64_t stacks_not_taken() const { return stacks_not_taken_; }

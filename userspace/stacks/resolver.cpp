@@ -44,7 +44,10 @@ Stack StackResolver::resolve(const TaskId& task, const StackCapture& capture) {
     explain(stack, "process gone before its maps were read");
   }
   if (native.frames.empty()) native.frames.push_back(Frame{.pc = capture.ip});
-  for (Frame& frame : native.frames) symbolizer_.symbolize(frame);
+  // Names now (the Python merge looks for the interpreter loop by name);
+  // lines once the trace is over (add_lines), so that loading debug info
+  // never delays the next capture past its process's exit.
+  for (Frame& frame : native.frames) symbolizer_.symbolize(frame, false);
 
   std::vector<PythonFrame> python;
   std::optional<bool> alive;  // asked once, and only if a code object must be read

@@ -45,6 +45,10 @@ class StackResolver {
   void on_end(const ProcKey& key);
 
   size_t processes() const { return processes_.size(); }
+  // File and line of a resolved stack's native frames (slow: debug info).
+  void add_lines(Stack& stack) {
+    for (Frame& frame : stack.frames) symbolizer_.symbolize(frame, true);
+  }
 
  private:
   struct Process {

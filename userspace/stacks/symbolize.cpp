@@ -80,7 +80,7 @@ std::optional<uint64_t> fde_start(Dwfl_Module* mod, Dwarf_Addr pc) {
 
 }  // namespace
 
-void describe(Dwfl_Module* mod, Dwarf_Addr pc, Frame& frame) {
+void describe(Dwfl_Module* mod, Dwarf_Addr pc, Frame& frame, bool lines) {
   GElf_Off offset = 0;
   GElf_Sym sym;
   if (const char* name = dwfl_module_addrinfo(mod, pc, &offset, &sym, nullptr, nullptr, nullptr)) {
@@ -88,6 +88,7 @@ void describe(Dwfl_Module* mod, Dwarf_Addr pc, Frame& frame) {
   } else if (auto start = fde_start(mod, pc)) {
     frame.symbol = fmt::format("fn@{:#x}", *start);
   }
+  if (!lines) return;
   if (Dwfl_Line* line = dwfl_module_getsrc(mod, pc)) {
     int lineno = 0;
     if (const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {
@@ -103,6 +104,7 @@ struct Symbolizer::Module {
   struct Names {
     std::string symbol, file;
     uint32_t line = 0;
+    bool lines_read = false;
   };
   static constexpr size_t max_names = 1 << 16;  // then start over: bounded memory
 
@@ -138,21 +140,24 @@ Symbolizer::Module* Symbolizer::module_for(const Frame& frame) {
   return modules_.emplace(key, std::move(module)).first->second.get();
 }
 
-bool Symbolizer::symbolize(Frame& frame) {
+bool Symbolizer::symbolize(Frame& frame, bool lines) {
   if (frame.kind != Frame::Kind::native || frame.module.empty()) return false;
   Module* module = module_for(frame);
   if (module->mod == nullptr) return false;
   auto it = module->names.find(frame.module_address);
-  if (it == module->names.end()) {
+  if (it == module->names.end() || (lines && !it->second.lines_read)) {
     if (module->names.size() == Module::max_names) module->names.clear();
     Frame named;
-    describe(module->mod, frame.module_address + module->bias, named);
-    it = module->names.emplace(frame.module_address, Module::Names{named.symbol, named.file, named.line}).first;
+    describe(module->mod, frame.module_address + module->bias, named, lines);
+    it = module->names.insert_or_assign(frame.module_address, Module::Names{named.symbol, named.file, named.line, lines})
+             .first;
   }
   if (it->second.symbol.empty()) return false;
   frame.symbol = it->second.symbol;
-  frame.file = it->second.file;
-  frame.line = it->second.line;
+  if (it->second.lines_read) {
+    frame.file = it->second.file;
+    frame.line = it->second.line;
+  }
   return true;
 }
 

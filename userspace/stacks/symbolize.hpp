@@ -17,10 +17,12 @@ namespace proclife::stacks {
 // found by build-id or debuglink under /usr/lib/debug.
 const Dwfl_Callbacks& dwfl_callbacks();
 
-// Fills frame.symbol, file and line for runtime address pc in mod. The
-// symbol is the ELF symbol (demangled) when one covers pc, else "fn@0x<start>"
-// from the function's .eh_frame entry (stripped static functions).
-void describe(Dwfl_Module* mod, Dwarf_Addr pc, Frame& frame);
+// Fills frame.symbol (and, with `lines`, file and line) for runtime address
+// pc in mod. The symbol is the ELF symbol (demangled) when one covers pc,
+// else "fn@0x<start>" from the function's .eh_frame entry (stripped static
+// functions). Lines read DWARF, which can take a library's debug info
+// hundreds of milliseconds to load: the live path asks for names only.
+void describe(Dwfl_Module* mod, Dwarf_Addr pc, Frame& frame, bool lines = true);
 
 // Symbolizes native frames from their (module, build-id, module_address)
 // alone: from the file at `module` when its build-id still matches, else from
@@ -35,9 +37,10 @@ class Symbolizer {
   Symbolizer(const Symbolizer&) = delete;
   Symbolizer& operator=(const Symbolizer&) = delete;
 
-  // Fills symbol, file and line of a native frame when a matching file is
-  // found; returns whether it was. Keeps what the frame had otherwise.
-  bool symbolize(Frame& frame);
+  // Fills symbol (and with `lines` file and line) of a native frame when a
+  // matching file is found; returns whether it was. Keeps what the frame had
+  // otherwise.
+  bool symbolize(Frame& frame, bool lines = true);
 
  private:
   struct Module;
