@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -158,8 +159,12 @@ void write_lines(const std::string& path, const std::vector<Json>& lines) {
 // `proclife report RECORDING --format json` as nobody: no root, no capability.
 Json report_unprivileged(const std::string& recording) {
   REQUIRE(chmod(recording.c_str(), 0644) == 0);
-  std::string out = temp_path("report-out");
-  REQUIRE(chmod(out.c_str(), 0666) == 0);
+  // A directory of nobody's own for the report: /tmp's sticky bit (with
+  // fs.protected_regular) keeps nobody from opening a root-owned file there.
+  char dir[] = "/tmp/proclife-ktest-nobody-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  REQUIRE(chmod(dir, 0777) == 0);
+  std::string out = std::string(dir) + "/report.json";
   std::string messages;
   int status = run_capture({"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", PROCLIFE_BIN, "report",
                             recording, "--format", "json", "-o", out},
@@ -168,6 +173,7 @@ Json report_unprivileged(const std::string& recording) {
   REQUIRE(status == 0);
   std::string text = slurp(out);
   unlink(out.c_str());
+  rmdir(dir);
   return Json::parse(text);
 }
 
