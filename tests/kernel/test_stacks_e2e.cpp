@@ -39,6 +39,7 @@ std::string shown(const Json& stack) {
             (frame.at("file").is_null() ? std::string() : frame.at("file").get<std::string>()) + ":" +
             frame.at("line").dump() + " " + (frame.at("module").is_null() ? "" : frame.at("module").get<std::string>()) +
             "\n";
+  if (!stack.at("incomplete").is_null()) text += "  incomplete: " + stack.at("incomplete").get<std::string>() + "\n";
   return text;
 }
 
@@ -98,13 +99,16 @@ std::string stripped_name(const std::string& unstripped, const std::string& func
   std::string output;
   REQUIRE(run_capture({"nm", unstripped}, output) == 0);
   std::istringstream lines(output);
-  std::string address, type, name;
-  while (lines >> address >> type >> name)
-    if (name == function) {
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string address, type, name;
+    if (fields >> address >> type >> name && name == function) {
       std::ostringstream text;
       text << "fn@0x" << std::hex << std::stoull(address, nullptr, 16);
       return text.str();
     }
+  }
   FAIL("nm finds no " << function << " in " << unstripped);
   return {};
 }
@@ -193,22 +197,22 @@ std::map<std::string, std::vector<std::string>> all_stacks(const Json& report) {
 
 }  // namespace
 
-TEST_CASE("--stacks end to end: a C program built with frame pointers", "[vm][stacks]") {
+TEST_CASE("stacks end to end: a C program built with frame pointers", "[vm][stacks]") {
   check_sites("sites_fp", {});
 }
 
-TEST_CASE("--stacks end to end: a C program built without frame pointers", "[vm][stacks]") {
+TEST_CASE("stacks end to end: a C program built without frame pointers", "[vm][stacks]") {
   check_sites("sites_nofp", {});
 }
 
-TEST_CASE("--stacks end to end: a stripped C program, named from .eh_frame", "[vm][stacks]") {
+TEST_CASE("stacks end to end: a stripped C program, named from .eh_frame", "[vm][stacks]") {
   std::string unstripped = workload("sites_nofp");
   Sites names{stripped_name(unstripped, "fork_site"), stripped_name(unstripped, "wait_site"),
               stripped_name(unstripped, "main")};
   check_sites("sites_stripped", names);
 }
 
-TEST_CASE("--stacks end to end: multiprocessing's exit handler joins its worker", "[stacks]") {
+TEST_CASE("stacks end to end: multiprocessing's exit handler joins its worker", "[stacks]") {
   auto traced = trace({kPython, std::string(PROCLIFE_SOURCE_DIR) + "/examples/multiprocessing_lifetime.py"},
                       {"--stacks"});
   INFO("proclife stderr:\n" << traced.stderr_text);
@@ -244,7 +248,7 @@ TEST_CASE("--stacks end to end: multiprocessing's exit handler joins its worker"
   }
 }
 
-TEST_CASE("--stacks end to end: --explain says where multiprocessing joined its worker", "[stacks]") {
+TEST_CASE("stacks end to end: --explain says where multiprocessing joined its worker", "[stacks]") {
   require_root();
   std::string output;
   int status = run_capture({PROCLIFE_BIN, "run", "--explain", "--stacks", "--", kPython,
@@ -256,7 +260,7 @@ TEST_CASE("--stacks end to end: --explain says where multiprocessing joined its 
   CHECK(output.find("BaseProcess.join (process.py:") != std::string::npos);
 }
 
-TEST_CASE("--stacks end to end: a Python thread's wait has that thread's frames", "[vm][stacks]") {
+TEST_CASE("stacks end to end: a Python thread's wait has that thread's frames", "[vm][stacks]") {
   auto traced = trace({kPython, std::string(PROCLIFE_SOURCE_DIR) + "/tests/workloads/thread_wait.py"}, {"--stacks"});
   INFO("proclife stderr:\n" << traced.stderr_text);
   REQUIRE(traced.status == 0);
@@ -274,7 +278,7 @@ TEST_CASE("--stacks end to end: a Python thread's wait has that thread's frames"
   CHECK_FALSE(python_frame(stack, "Thread.join"));
 }
 
-TEST_CASE("--stacks end to end: report names frames again, without root", "[stacks]") {
+TEST_CASE("stacks end to end: report names frames again without root", "[stacks]") {
   std::string recording = temp_path("stacks-recording");
   auto traced = trace({workload("sites_fp")}, {"--stacks", "--record", recording});
   INFO("proclife stderr:\n" << traced.stderr_text);

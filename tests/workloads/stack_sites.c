@@ -1,8 +1,10 @@
 /* stack_sites: one fork and one blocking wait, each from its own function
  * (fork_site, wait_site) that the compiler may neither inline nor clone
  * under another name, so the call stacks --stacks records must read
- * fork_site <- main and wait_site <- main. The child calls _exit(3) from
- * fork_site (exit_group). Built with and without frame pointers, and
+ * fork_site <- main and wait_site <- main. The child sleeps 200 ms, then
+ * calls _exit(3) from fork_site (exit_group): proclife reads a process's
+ * maps when it first handles its fork or stack, so the parent must outlive
+ * that (a slow guest included). Built with and without frame pointers, and
  * stripped (tests/CMakeLists.txt). No handshake: traced by `proclife run`. */
 #include <stdio.h>
 #include <sys/wait.h>
@@ -13,7 +15,7 @@ __attribute__((noinline, noclone)) pid_t fork_site(void)
 	pid_t child = fork();
 
 	if (child == 0) {
-		usleep(20 * 1000);
+		usleep(200 * 1000);
 		_exit(3);
 	}
 	return child;

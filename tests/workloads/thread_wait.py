@@ -5,6 +5,7 @@
 """
 import os
 import threading
+import time
 
 
 def fork_and_wait():
@@ -17,3 +18,6 @@ def fork_and_wait():
 thread = threading.Thread(target=fork_and_wait)
 thread.start()
 thread.join()
+# proclife names Python frames from the live process's code objects: it must
+# still be there when the wait's stack is resolved.
+time.sleep(0.5)

@@ -75,9 +75,13 @@ Stack StackResolver::resolve(const TaskId& task, const StackCapture& capture) {
 }
 
 void StackResolver::on_fork(const ProcKey& parent, const ProcKey& child) {
-  auto it = processes_.find(parent);
-  if (it == processes_.end()) return;
-  processes_[child] = it->second;
+  // The parent's maps are read now when no stack of its was resolved yet:
+  // the fork's own stack comes after this event, too late for the copy, and
+  // a child that exits before its maps are read has only these.
+  Process& source = processes_[parent];
+  if (!source.unwinder) read_maps(parent, source);
+  Process copy = source;  // processes_[child] may rehash and move `source`
+  processes_[child] = std::move(copy);
 }
 
 void StackResolver::on_exec(const ProcKey& key) { processes_.erase(key); }
