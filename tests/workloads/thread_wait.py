@@ -19,5 +19,6 @@ thread = threading.Thread(target=fork_and_wait)
 thread.start()
 thread.join()
 # proclife names Python frames from the live process's code objects: it must
-# still be there when the wait's stack is resolved.
-time.sleep(0.5)
+# still be there when the wait's stack is resolved (seconds later in a slow,
+# emulated test VM).
+time.sleep(2)

@@ -44,7 +44,6 @@ Stack StackResolver::resolve(const TaskId& task, const StackCapture& capture) {
     explain(stack, "process gone before its maps were read");
   }
   if (native.frames.empty()) native.frames.push_back(Frame{.pc = capture.ip});
-  for (Frame& frame : native.frames) symbolizer_.symbolize(frame);
 
   std::vector<PythonFrame> python;
   std::optional<bool> alive;  // asked once, and only if a code object must be read
@@ -67,6 +66,11 @@ Stack StackResolver::resolve(const TaskId& task, const StackCapture& capture) {
   if (unread) explain(stack, "Python code objects could not be read");
   if (capture.python_walk == PythonWalk::no_thread_state) explain(stack, "no Python thread state for this thread");
   if (capture.python_walk == PythonWalk::read_failed) explain(stack, "Python frames could not be read");
+
+  // Names after the code objects: they need only the files, while the code
+  // objects need the process, and a file's first lookup (its debug info
+  // loaded) can take long enough for a short-lived process to be gone.
+  for (Frame& frame : native.frames) symbolizer_.symbolize(frame);
 
   stack.frames = merge_python(std::move(native.frames), python);
   stack.truncated = capture.stack_truncated || !native.outermost || capture.python_walk == PythonWalk::truncated;
