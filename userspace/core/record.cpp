@@ -730,13 +730,14 @@ Graph build_graph(const Recording& recording) {
   return graph;
 }
 
-Replay replay_recording(std::istream& in, std::string_view name) {
+Replay replay_recording(std::istream& in, std::string_view name, const std::function<void(Event&)>& prepare) {
   RecordReader reader(in, std::string(name));
   Replay replay{reader.header(), start_graph(reader.header()), {}, {}};
   InconsistencyLog log;
   replay.graph.on_inconsistency([&](const InconsistencyNote& note) { log.add(note, reader.line_number()); });
   uint64_t last_ns = reader.header().origin_ns;
   while (auto event = reader.next()) {
+    if (prepare) prepare(*event);
     replay.graph.apply(*event);
     last_ns = std::max(last_ns, event->ns);
   }

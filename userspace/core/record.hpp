@@ -47,6 +47,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <stdexcept>
@@ -190,7 +191,10 @@ struct Replay {
   std::vector<std::string> inconsistencies;
 };
 
-// Streams the recording into a graph. Throws RecordingError.
-Replay replay_recording(std::istream& in, std::string_view name = "recording");
+// Streams the recording into a graph. Throws RecordingError. `prepare`, when
+// given, may change each event before the graph sees it (report names stack
+// frames again there).
+Replay replay_recording(std::istream& in, std::string_view name = "recording",
+                        const std::function<void(Event&)>& prepare = {});
 
 }  // namespace proclife

@@ -3,6 +3,7 @@
 #include <elfutils/libdwelf.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,8 +16,15 @@
 namespace proclife::stacks {
 
 std::string read_build_id(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // `report` takes paths from a recording, which may name a FIFO or a
+  // device: opened without blocking, and read only if a regular file.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return {};
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return {};
+  }
   elf_version(EV_CURRENT);
   std::string hex;
   if (Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr)) {

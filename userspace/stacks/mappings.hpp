@@ -42,7 +42,8 @@ struct MappingSnapshot {
   static std::optional<MappingSnapshot> read(pid_t pid, BuildIdCache* build_ids);
 };
 
-// The build-id of the ELF file at path (lowercase hex), empty when it has none.
+// The build-id of the ELF file at path (lowercase hex), empty when it has
+// none or is not a regular file.
 std::string read_build_id(const std::string& path);
 
 }  // namespace proclife::stacks

@@ -44,10 +44,6 @@ Stack StackResolver::resolve(const TaskId& task, const StackCapture& capture) {
     explain(stack, "process gone before its maps were read");
   }
   if (native.frames.empty()) native.frames.push_back(Frame{.pc = capture.ip});
-  // Names now (the Python merge looks for the interpreter loop by name);
-  // lines once the trace is over (add_lines), so that loading debug info
-  // never delays the next capture past its process's exit.
-  for (Frame& frame : native.frames) symbolizer_.symbolize(frame, false);
 
   std::vector<PythonFrame> python;
   std::optional<bool> alive;  // asked once, and only if a code object must be read
@@ -73,6 +69,13 @@ Stack StackResolver::resolve(const TaskId& task, const StackCapture& capture) {
   if (capture.python_walk == PythonWalk::no_thread_state) explain(stack, "no Python thread state for this thread");
   if (capture.python_walk == PythonWalk::read_failed) explain(stack, "Python frames could not be read");
 
+  // Names after the code objects: they need only the files, while the code
+  // objects need the process. Names only: the Python merge looks for the
+  // interpreter loop by name; file and line wait until the trace is over
+  // (add_lines), since loading a file's debug info can take long enough for
+  // the next captures' processes to be gone before they are read.
+  for (Frame& frame : native.frames) symbolizer_.symbolize(frame, false);
+
   stack.frames = merge_python(std::move(native.frames), python);
   stack.truncated = capture.stack_truncated || !native.outermost || capture.python_walk == PythonWalk::truncated;
   if (!process.unwinder) processes_.erase(key);
@@ -80,9 +83,13 @@ Stack StackResolver::resolve(const TaskId& task, const StackCapture& capture) {
 }
 
 void StackResolver::on_fork(const ProcKey& parent, const ProcKey& child) {
-  auto it = processes_.find(parent);
-  if (it == processes_.end()) return;
-  processes_[child] = it->second;
+  // The parent's maps are read now when no stack of its was resolved yet:
+  // the fork's own stack comes after this event, too late for the copy, and
+  // a child that exits before its maps are read has only these.
+  Process& source = processes_[parent];
+  if (!source.unwinder) read_maps(parent, source);
+  Process copy = source;  // processes_[child] may rehash and move `source`
+  processes_[child] = std::move(copy);
 }
 
 void StackResolver::on_exec(const ProcKey& key) { processes_.erase(key); }

@@ -38,8 +38,9 @@ class StackResolver {
   Stack resolve(const TaskId& task, const StackCapture& capture);
 
   // The child of a fork has its parent's address space: it shares the
-  // parent's snapshot and unwinder and gets a copy of its code objects, so
-  // it unwinds even when it exits before its maps could be read.
+  // parent's snapshot and unwinder (read now if not yet) and gets a copy of
+  // its code objects, so it unwinds even when it exits before its maps could
+  // be read.
   void on_fork(const ProcKey& parent, const ProcKey& child);
   void on_exec(const ProcKey& key);
   void on_end(const ProcKey& key);
