@@ -36,7 +36,12 @@ std::map<uint32_t, ProcEntry> read_proc_table() {
     const std::string name = entry.path().filename();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
     std::ifstream in(entry.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), {});
+    std::string stat;
+    try {
+      stat.assign(std::istreambuf_iterator<char>(in), {});
+    } catch (const std::ios_base::failure&) {
+      continue;  // ESRCH: it exited while we read
+    }
     auto open = stat.find('('), close = stat.rfind(')');
     if (open == std::string::npos || close == std::string::npos || close + 4 > stat.size()) continue;
     unsigned parent = 0;

@@ -17,9 +17,16 @@ uint64_t clock_ns(clockid_t clock) {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + ts.tv_nsec;
 }
 
+// Empty when the file cannot be read. A /proc file of a process that exits
+// while it is read fails with ESRCH, which the stream buffer throws as
+// std::ios_base::failure straight through istreambuf_iterator.
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  try {
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  } catch (const std::ios_base::failure&) {
+    return {};
+  }
 }
 
 }  // namespace

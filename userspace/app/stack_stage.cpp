@@ -31,6 +31,20 @@ StackStage::StackStage(Probe& probe, bool verbose)
 }
 
 void StackStage::prepare(Event& event) {
+  // A stack is an extra: whatever goes wrong resolving one (a /proc file
+  // gone mid-read, a broken ELF file) costs that stack, never the trace.
+  try {
+    resolve(event);
+  } catch (const std::exception& error) {
+    if (auto* stack = std::get_if<StackEvent>(&event.body)) {
+      stack->stack = Stack{};
+      stack->stack.incomplete = std::string("could not be resolved: ") + error.what();
+      stack->capture = {};
+    }
+  }
+}
+
+void StackStage::resolve(Event& event) {
   // Only four kinds matter here, and `stack` must be changed in place: not
   // the exhaustive dispatch() the graph uses.
   ProcKey process = event.task.process();

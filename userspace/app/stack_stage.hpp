@@ -32,6 +32,7 @@ class StackStage {
   void add_lines(Graph& graph);
 
  private:
+  void resolve(Event& event);
   void register_python(const ProcKey& key);
 
   Probe& probe_;

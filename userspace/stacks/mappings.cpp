@@ -83,7 +83,12 @@ MappingSnapshot MappingSnapshot::parse(const std::string& maps, BuildIdCache* bu
 std::optional<MappingSnapshot> MappingSnapshot::read(pid_t pid, BuildIdCache* build_ids) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
   if (!in) return std::nullopt;
-  std::string text(std::istreambuf_iterator<char>(in), {});
+  std::string text;
+  try {
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  } catch (const std::ios_base::failure&) {
+    return std::nullopt;  // ESRCH: it exited while we read
+  }
   if (text.empty()) return std::nullopt;  // a zombie's maps read empty
   return parse(text, build_ids);
 }
