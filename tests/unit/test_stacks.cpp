@@ -417,8 +417,9 @@ TEST_CASE("a Python stack reads without the interpreter's C plumbing, its entry 
   CHECK(stack_chain(native, 16) == "os_waitpid <- _PyEval_Vector");
 }
 
-TEST_CASE("GCC's clone suffixes are not part of a function's name as shown", "[stacks][text]") {
+TEST_CASE("GCC's clone suffixes and symbol versions are not part of a function's name as shown", "[stacks][text]") {
   CHECK(frame_text(native_frame("os_waitpid.lto_priv.0", kLibpython)) == "os_waitpid");
   CHECK(frame_text(native_frame("wait_for.isra.0.cold", "/bin/bash")) == "wait_for");
+  CHECK(frame_text(native_frame("__libc_start_main@@GLIBC_2.34", kLibc)) == "__libc_start_main");
   CHECK(frame_text(python_frame("Popen.lto_priv.0", "/x.py", 3)) == "Popen.lto_priv.0 (x.py:3)");  // Python names are as written
 }

@@ -46,9 +46,12 @@ constexpr size_t kMaxSymbolChars = 160, kMaxFileChars = 80;
 std::string shown(std::string_view name, size_t max_chars) { return clip(printable(name), max_chars); }
 
 // GCC names the copies it makes of a function os_waitpid.lto_priv.0,
-// wait_for.isra.0, f.constprop.0.cold: to a reader they are the function.
+// wait_for.isra.0, f.constprop.0.cold, and glibc's dynamic symbols carry
+// their version (__libc_start_main@@GLIBC_2.34): to a reader they are the
+// function.
 std::string_view without_clone_suffix(std::string_view symbol) {
-  static constexpr std::array<std::string_view, 5> kSuffixes{".lto_priv.", ".isra.", ".constprop.", ".part.", ".cold"};
+  static constexpr std::array<std::string_view, 6> kSuffixes{".lto_priv.", ".isra.", ".constprop.", ".part.", ".cold",
+                                                             "@"};
   size_t cut = symbol.size();
   for (auto suffix : kSuffixes)
     if (auto at = symbol.find(suffix); at != std::string_view::npos && at > 0) cut = std::min(cut, at);
