@@ -220,7 +220,7 @@ one object per process:
 \fBreaper_pid\fR, \fBreap_ns\fR, \fBreaped_via\fR, \fBzombie_ns\fR,
 \fBwaits\fR (\fBcalls\fR, \fBwnohang_polls\fR, \fBblocked_ns\fR),
 \fBorphaned\fR, \fBwaiting_at_end\fR, \fBstate_at_end\fR, \fBthreads\fR.
-With \fB\-\-stacks\fR: \fBunmatched_stacks\fR, and per process \fBfork_stack\fR,
+With \fB\-\-stacks\fR: \fBunmatched_stacks\fR, \fBstacks_not_taken\fR, and per process \fBfork_stack\fR,
 \fBexit.stack\fR, \fBwaiting_at_end.stack\fR, \fBwaits.stacks\fR and \fBwaits.stacks_dropped\fR;
 a stack is \fBframes\fR (\fBkind\fR, \fBmodule\fR, \fBbuild_id\fR, \fBaddress\fR, \fBsymbol\fR,
 \fBfile\fR, \fBline\fR), \fBtruncated\fR, \fBincomplete\fR.
