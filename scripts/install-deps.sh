@@ -13,6 +13,8 @@ packages=(
   python3.11-dev
   # promtool checks the metrics page and the alerting rules; systemd-analyze the unit
   prometheus systemd
+  # release: the static decompressors libdw.a reads debug sections with
+  libbz2-dev liblzma-dev
   # release: the Debian package (dpkg-shlibdeps), `man proclife`, the zsh completion check
   dpkg-dev man-db zsh
   # the release binary's test on Debian 11's glibc 2.31 (tests/bullseye_test.sh)
