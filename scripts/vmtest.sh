@@ -596,6 +596,7 @@ classify_result() { # KDIR NONCE QEMU_RC START_MS RESULT_MS FALLBACK_RELEASE
 	elapsed=$(format_secs $((${result_ms:-$(now_ms)} - start_ms)))
 
 	RESULT_OK=0
+	RESULT_BOOT_PANIC=0
 	if [[ $status =~ ^[0-9]+$ ]]; then
 		if ((status == 0)); then
 			RESULT_OK=1
@@ -613,6 +614,9 @@ classify_result() { # KDIR NONCE QEMU_RC START_MS RESULT_MS FALLBACK_RELEASE
 			why="guest setup failed: $(tr -d '\r' <"$console" | sed -n "s/^vmtest-setup-failed-$nonce: //p" | tail -n 1)"
 		elif grep -q 'Kernel panic' "$console" 2>/dev/null; then
 			why="guest panicked: $(tr -d '\r' <"$console" | grep -m 1 -o 'Kernel panic.*')"
+			# Nothing from the guest's harness: it died booting, before any test
+			# (seen once: an int3 Oops in sched_clock_cpu under software emulation).
+			[[ -s $share/output.log ]] || RESULT_BOOT_PANIC=1
 		elif ((qemu_rc != 0)); then
 			why="qemu exited with $qemu_rc, see $kdir/qemu.log"
 		fi
@@ -638,6 +642,10 @@ main() {
 	local i summary=() failed=0
 	for i in "${!K_SPEC[@]}"; do
 		run_kernel "$i"
+		if ((RESULT_BOOT_PANIC)); then
+			say "the guest panicked while booting, before any test ran: booting it once more"
+			run_kernel "$i"
+		fi
 		summary+=("$RESULT_LINE")
 		((RESULT_OK)) || failed=$((failed + 1))
 	done
