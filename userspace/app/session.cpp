@@ -64,13 +64,12 @@ Session::Session(const TraceOptions& options)
       signal_fd_(open_signal_fd()),
       epoll_fd_(checked(epoll_create1(EPOLL_CLOEXEC), "epoll_create1")),
       probe_(probe_options(options, self_pid_), [this](const void* data, size_t size) {
-        if (stacks_)
-          ingest_record(graph_, recorder_ ? &*recorder_ : nullptr, data, size,
-                        [this](Event& event) { stacks_->prepare(event); });
-        else
-          ingest_record(graph_, recorder_ ? &*recorder_ : nullptr, data, size);
+        ingest_record(graph_, recorder_ ? &*recorder_ : nullptr, data, size, prepare_);
       }) {
-  if (options.stacks) stacks_ = std::make_unique<StackStage>(probe_, options.verbose);
+  if (options.stacks) {
+    stacks_ = std::make_unique<StackStage>(probe_, options.verbose);
+    prepare_ = [this](Event& event) { stacks_->prepare(event); };
+  }
   watch(epoll_fd_, probe_.ready_fd());
   watch(epoll_fd_, signal_fd_);
 }

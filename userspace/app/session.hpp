@@ -81,6 +81,7 @@ class Session {
   std::optional<RecordWriter> recorder_;
   Probe probe_;
   std::unique_ptr<StackStage> stacks_;  // made after probe_, used only from follow()
+  std::function<void(Event&)> prepare_;  // stacks_->prepare, or empty
 };
 
 }  // namespace proclife

@@ -66,8 +66,6 @@ void StackStage::add_lines(Graph& graph) {
 }
 
 void StackStage::seed(pid_t pid) {
-  auto stat = read_proc_stat(pid);
-  if (!stat) return;
   auto runtime = stacks::find_python_runtime(pid);
   if (runtime && runtime->supported()) probe_.set_python_runtime(static_cast<uint32_t>(pid), runtime->runtime_address);
 }
