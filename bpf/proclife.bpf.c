@@ -78,14 +78,28 @@ struct {
 __u64 lost_events[PL_EV_KIND_COUNT] = {};
 
 /*
- * Every task pointer here is BTF-typed (a tp_btf argument or
- * bpf_get_current_task_btf()), so fields are read directly: CO-RE relocated
- * like BPF_CORE_READ, without a probe-read helper call per field. These
- * helpers run in every event.
+ * Every task pointer handed to a program here is BTF-typed (a tp_btf
+ * argument or bpf_get_current_task_btf()), so its own scalar fields are read
+ * directly. Pointers stored in it (group_leader, signal, real_parent …) are
+ * read with BPF_CORE_READ instead: since 6.3 the verifier answers each direct
+ * load of a pointer field, on every path it explores, with linear searches of
+ * the kernel's whole BTF by name (btf_nested_type_is_trusted), which made up
+ * a third of proclife's start-up. A probe read costs tens of nanoseconds per
+ * event instead (docs/ARCHITECTURE.md, "Start-up").
  */
 static __always_inline __u64 leader_start_ns(struct task_struct *task)
 {
-	return task->group_leader->start_time;
+	return BPF_CORE_READ(task, group_leader, start_time);
+}
+
+static __always_inline bool known_start_matches(__u64 *known, __u64 start_ns)
+{
+	if (*known == 0) {
+		*known = start_ns;
+		return true;
+	}
+	/* A stale entry for a reused pid must not pull in a stranger. */
+	return *known == start_ns;
 }
 
 static __always_inline bool is_traced(__u32 tgid, __u64 start_ns)
@@ -95,14 +109,20 @@ static __always_inline bool is_traced(__u32 tgid, __u64 start_ns)
 	if (cfg_trace_all)
 		return true;
 	known = bpf_map_lookup_elem(&traced, &tgid);
-	if (!known)
-		return false;
-	if (*known == 0) {
-		*known = start_ns;
+	return known && known_start_matches(known, start_ns);
+}
+
+/* is_traced() for a BTF-typed task: its leader's start time is read only for
+ * a pid in the `traced` map, not for every task on the host. */
+static __always_inline bool task_is_traced(struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+	__u64 *known;
+
+	if (cfg_trace_all)
 		return true;
-	}
-	/* A stale entry for a reused pid must not pull in a stranger. */
-	return *known == start_ns;
+	known = bpf_map_lookup_elem(&traced, &tgid);
+	return known && known_start_matches(known, leader_start_ns(task));
 }
 
 /* Host-wide (trace-all) mode reports neither kernel threads nor proclife
@@ -161,11 +181,11 @@ static __always_inline void fill_header(struct pl_header *hdr, __u32 kind, struc
 }
 
 /* The pid a task has in its own pid namespace (task_pid_vnr as seen from
- * inside). Direct BTF reads; the variable-index walk only below the root. */
+ * inside); the variable-index walk only below the root namespace. */
 static __always_inline void task_ns_pid(struct task_struct *task, __u32 *nr, __u32 *level)
 {
-	struct pid *pid = task->thread_pid;
-	unsigned int lvl = pid->level;
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	unsigned int lvl = BPF_CORE_READ(pid, level);
 
 	*level = lvl;
 	*nr = task->pid;
@@ -222,7 +242,7 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_
 
 	if ((child->flags & PL_PF_KTHREAD) || skip_task(parent))
 		return 0;
-	if (!is_traced(parent_tgid, leader_start_ns(parent)))
+	if (!task_is_traced(parent))
 		return 0;
 	if (child_tgid == parent_tgid) {
 		/* A thread: counted here, reported with the process's exit. */
@@ -248,7 +268,7 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_
 	e->child.tgid_start_ns = child_start;
 	task_ns_pid(child, &e->child_ns_pid, &e->child_ns_level);
 	e->child_exit_signal = child->exit_signal;
-	e->shares_mm = child->mm == parent->mm;
+	e->shares_mm = BPF_CORE_READ(child, mm) == BPF_CORE_READ(parent, mm);
 	copy_comm(e->comm, child);
 	clone_facts(e);
 	site_ns = e->hdr.ns;
@@ -276,7 +296,7 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	__u64 len;
 	long n;
 
-	if (skip_task(task) || !is_traced(task->tgid, leader_start_ns(task)))
+	if (skip_task(task) || !task_is_traced(task))
 		return 0;
 	if (cfg_stacks) {
 		__u32 tgid = task->tgid;
@@ -365,19 +385,22 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 {
 	/* Only the leading argument: 6.16 added group_dead, 6.1 lacks it, and
 	 * signal->live (decremented by do_exit() before this point) says the same. */
-	struct signal_struct *signal = task->signal;
-	struct task_struct *leader = task->group_leader;
-	struct task_struct *parent;
+	struct signal_struct *signal;
+	struct task_struct *leader, *parent;
+	struct sighand_struct *parent_sighand;
 	struct pl_exit_event *e;
 	bool group_dead, leader_exits, calls_exit_group;
+	unsigned int signal_flags;
 
-	if (skip_task(task) || !is_traced(task->tgid, leader->start_time))
+	if (skip_task(task) || !task_is_traced(task))
 		return 0;
-	group_dead = signal->live.counter == 0;
+	signal = BPF_CORE_READ(task, signal);
+	signal_flags = BPF_CORE_READ(signal, flags);
+	group_dead = BPF_CORE_READ(signal, live.counter) == 0;
 	leader_exits = task->pid == task->tgid;
 	/* do_group_exit() sets SIGNAL_GROUP_EXIT for its caller; every thread it
 	 * zaps dies through get_signal(), which marks it PF_SIGNALED. */
-	calls_exit_group = (signal->flags & PL_SIGNAL_GROUP_EXIT) && !(task->flags & PL_PF_SIGNALED);
+	calls_exit_group = (signal_flags & PL_SIGNAL_GROUP_EXIT) && !(task->flags & PL_PF_SIGNALED);
 	/* Any other thread's exit (pthread_exit()) changes nothing we report. */
 	if (!group_dead && !leader_exits && !calls_exit_group)
 		return 0;
@@ -388,13 +411,14 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	e->exit_code = task->exit_code;
 	e->group_dead = group_dead;
 	e->task_flags = task->flags;
-	e->signal_flags = signal->flags;
-	e->group_exit_code = signal->group_exit_code;
+	e->signal_flags = signal_flags;
+	e->group_exit_code = BPF_CORE_READ(signal, group_exit_code);
 	/* The parent is notified for the group leader (do_notify_parent() on
 	 * it), whichever thread exits last: a leader that called pthread_exit()
 	 * first still decides the signal and whether it is ptraced. */
-	e->exit_signal = leader->exit_signal;
-	e->ptraced = leader->ptrace != 0;
+	leader = BPF_CORE_READ(task, group_leader);
+	e->exit_signal = BPF_CORE_READ(leader, exit_signal);
+	e->ptraced = BPF_CORE_READ(leader, ptrace) != 0;
 #ifdef PROCLIFE_BROKEN_PROBE
 	if (BPF_CORE_READ((struct task_struct___since_6_4 *)task, mm_cid) == -12345)
 		e->ptraced = 2;
@@ -412,11 +436,12 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 		}
 	}
 
-	parent = task->real_parent;
-	fill_task_id(&e->parent, parent);
+	parent = BPF_CORE_READ(task, real_parent);
+	fill_task_id_probed(&e->parent, parent);
 	/* do_notify_parent() autoreaps when this is SIG_IGN or has SA_NOCLDWAIT. */
-	e->parent_sigchld_handler = (__u64)parent->sighand->action[PL_SIGCHLD - 1].sa.sa_handler;
-	e->parent_sigchld_flags = parent->sighand->action[PL_SIGCHLD - 1].sa.sa_flags;
+	parent_sighand = BPF_CORE_READ(parent, sighand);
+	e->parent_sigchld_handler = (__u64)BPF_CORE_READ(parent_sighand, action[PL_SIGCHLD - 1].sa.sa_handler);
+	e->parent_sigchld_flags = BPF_CORE_READ(parent_sighand, action[PL_SIGCHLD - 1].sa.sa_flags);
 	__builtin_memset(&e->new_reaper, 0, sizeof(e->new_reaper));
 	if (group_dead)
 		find_new_reaper(task, &e->new_reaper);
@@ -454,7 +479,7 @@ int BPF_PROG(handle_sched_process_free, struct task_struct *task)
 	fill_header(&e->hdr, PL_EV_FREE, task);
 	/* release_task() leaves real_parent alone: the parent that reaped it
 	 * (or adopted it first), for when no wait result was seen. */
-	fill_task_id(&e->parent, task->real_parent);
+	fill_task_id_probed(&e->parent, BPF_CORE_READ(task, real_parent));
 	submit(e);
 	return 0;
 }
@@ -465,7 +490,7 @@ static __always_inline bool is_traced_or_self(struct task_struct *task)
 
 	if (skip_task(task))
 		return false;
-	return (cfg_self_tgid && tgid == cfg_self_tgid) || is_traced(tgid, leader_start_ns(task));
+	return (cfg_self_tgid && tgid == cfg_self_tgid) || task_is_traced(task);
 }
 
 SEC("tp_btf/sched_process_wait")
@@ -645,7 +670,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	if (skip_task(target))
 		return 0;
 	if (!(cfg_self_tgid && target_tgid == cfg_self_tgid && sig == PL_SIGCHLD) &&
-	    !is_traced(target_tgid, leader_start_ns(target)))
+	    !task_is_traced(target))
 		return 0;
 	e = reserve(PL_EV_SIGNAL_GENERATE, sizeof(*e));
 	if (!e)
@@ -669,7 +694,7 @@ int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info, struct
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
 	struct pl_signal_event *e;
 
-	if (skip_task(task) || !is_traced(task->tgid, leader_start_ns(task)))
+	if (skip_task(task) || !task_is_traced(task))
 		return 0;
 	e = reserve(PL_EV_SIGNAL_DELIVER, sizeof(*e));
 	if (!e)

@@ -248,7 +248,7 @@ static __always_inline void emit_stack(__u32 site, __u64 site_ns)
 static __always_inline bool stacks_wanted(struct task_struct *task)
 {
 	return cfg_stacks && !skip_task(task) && task->tgid != cfg_self_tgid &&
-	       is_traced(task->tgid, leader_start_ns(task));
+	       task_is_traced(task);
 }
 
 /* exit_group() at its entry: sched_process_exit comes after exit_mm(), when

@@ -1,5 +1,6 @@
-// The thin RAII layer over libbpf: open, configure, load and attach the
-// skeleton; hand raw ring-buffer records to a callback; detach on destruction.
+// The thin RAII layer over the kernel: load proclife's eBPF programs (in a
+// helper process, see loader.hpp), attach them, hand raw ring-buffer records
+// to a callback; detach on destruction.
 #pragma once
 
 #include <sys/types.h>
@@ -9,8 +10,10 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
-struct proclife_bpf;
+#include "fd.hpp"
+
 struct ring_buffer;
 
 namespace proclife {
@@ -84,7 +87,10 @@ class Probe {
  private:
   static int on_record(void* self, void* data, size_t size);
 
-  std::unique_ptr<proclife_bpf, void (*)(proclife_bpf*)> skel_;
+  Fd traced_, python_runtimes_;
+  std::vector<Fd> links_;  // closing a link detaches its program
+  const void* counters_ = nullptr;  // the programs' .bss, mapped read-only
+  size_t counters_size_ = 0;
   std::unique_ptr<ring_buffer, void (*)(ring_buffer*)> ring_;
   RecordHandler handler_;
   std::exception_ptr parked_;

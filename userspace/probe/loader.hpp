@@ -1,0 +1,47 @@
+// Loading proclife's eBPF object happens in a short-lived child process.
+// libbpf reads and indexes the kernel's whole BTF to relocate and load the
+// programs (megabytes, the largest allocation proclife ever makes); done in a
+// child, that memory goes back to the system when the child exits, before the
+// trace begins, instead of staying in the tracer's peak RSS. The child hands
+// back descriptors of the loaded programs and maps and exits without
+// attaching anything, so its own exit is never traced.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fd.hpp"
+#include "probe.hpp"
+
+namespace proclife {
+
+struct LoadedProgram {
+  Fd fd;
+  int attach_type = 0;  // enum bpf_attach_type the kernel loaded it for
+};
+
+struct LoadedProbe {
+  ReapSource reap_source = ReapSource::none;
+  bool exit_group_fentry = false;  // --stacks: exit_group caught by fentry, else tp_btf/sys_enter
+  Fd events;           // the ring buffer
+  Fd traced;           // tgid -> start time of the followed processes
+  Fd python_runtimes;  // tgid -> where its CPython runtime lives
+  Fd counters;         // .bss: lost events, stacks not taken (mmap-able)
+  size_t counters_bytes = 0;
+  std::vector<LoadedProgram> programs;  // loaded, not attached
+  uint64_t loader_peak_rss_kib = 0;     // the child's, as wait4 reports it
+};
+
+// Forks the loader, waits for its answer and reaps it. Throws
+// std::runtime_error with the loader's one-line, actionable message.
+LoadedProbe load_probe(const ProbeOptions& options);
+
+// The one-line error every probe failure becomes: `what`, the kernel release,
+// strerror(error) and a hint at the usual cause.
+[[noreturn]] void throw_probe_error(const std::string& what, int error);
+
+}  // namespace proclife
