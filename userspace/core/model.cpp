@@ -436,7 +436,7 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
   }
   if (!waiter) return;
   Process& process = at(*waiter);
-  std::optional<Stack> stack;
+  Boxed<Stack> stack;
   for (auto& open : process.open_waits)
     if (open.tid == e.task.tid) stack = std::move(open.stack);
   std::erase_if(process.open_waits, [&](const OpenWait& open) { return open.tid == e.task.tid; });
@@ -452,7 +452,7 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
   process.wait_calls.push_back(std::move(call));
 }
 
-void Graph::keep_wait_stack(Process& process, WaitCall& call, std::optional<Stack> stack) {
+void Graph::keep_wait_stack(Process& process, WaitCall& call, Boxed<Stack> stack) {
   if (!stack) return;
   if (!call.reaped && process.waits.stacks_kept >= kMaxWaitStacks) {
     process.waits.stacks_dropped++;
@@ -463,7 +463,7 @@ void Graph::keep_wait_stack(Process& process, WaitCall& call, std::optional<Stac
 }
 
 void Graph::visit_stacks(const std::function<void(Stack&)>& visit) {
-  auto each = [&](std::optional<Stack>& stack) {
+  auto each = [&](Boxed<Stack>& stack) {
     if (stack) visit(*stack);
   };
   for (Process& process : procs_) {

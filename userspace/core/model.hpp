@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "boxed.hpp"
 #include "events.hpp"
 #include "kernel.hpp"
 #include "stack.hpp"
@@ -66,9 +67,9 @@ struct ExitRecord {
   ExitStatus status;
   uint32_t last_tid = 0;                 // the thread whose exit ended the process
   std::optional<uint32_t> exit_group_tid;  // the thread that called exit_group
-  std::optional<SignalSender> killed_by;   // who sent the fatal signal
+  Boxed<SignalSender> killed_by;          // who sent the fatal signal
   uint64_t cgroup_id = 0;                  // cgroup2 id at exit; 0 unknown
-  std::optional<Stack> exit_group_stack;   // --stacks: where exit_group was called
+  Boxed<Stack> exit_group_stack;           // --stacks: where exit_group was called
 };
 
 struct SigchldRecord {
@@ -109,7 +110,7 @@ struct WaitCall {
   int64_t ret = 0;
   WaitReport report = WaitReport::none;
   std::optional<ProcKey> reaped;
-  std::optional<Stack> stack;  // --stacks: where it was called (see Graph::kMaxWaitStacks)
+  Boxed<Stack> stack;  // --stacks: where it was called (see Graph::kMaxWaitStacks)
 };
 
 struct WaitStats {
@@ -126,7 +127,7 @@ struct OpenWait {  // a wait call entered and not yet returned
   uint64_t since_ns = 0;
   uint32_t tid = 0;
   int32_t target_pid = 0;  // 0: any child
-  std::optional<Stack> stack;  // --stacks: moves to its WaitCall when it returns
+  Boxed<Stack> stack;  // --stacks: moves to its WaitCall when it returns
 };
 
 struct ChildSignal {  // SIGCHLD for a stop or continue
@@ -155,7 +156,7 @@ struct Process {
   SigchldDisposition parent_sigchld = SigchldDisposition::default_action;  // when this exited
   std::vector<ChildSignal> stop_signals;
   std::optional<ReapRecord> reap;
-  std::optional<OrphanRecord> orphaned;
+  Boxed<OrphanRecord> orphaned;
   WaitStats waits;
   std::vector<WaitCall> wait_calls;  // the first kMaxWaitCalls
   std::vector<OpenWait> open_waits;  // at the end: what it hangs in
@@ -164,9 +165,9 @@ struct Process {
   // Kept until the process ends, to compute its wait status as the kernel does.
   std::optional<uint32_t> leader_exit_code;
   std::optional<uint32_t> exit_group_tid;
-  std::optional<Stack> fork_stack;  // --stacks: where its parent called fork/clone
+  Boxed<Stack> fork_stack;  // --stacks: where its parent called fork/clone
   // --stacks: exit_group's stack, until the process ends (then ExitRecord's).
-  std::optional<Stack> exit_group_stack;
+  Boxed<Stack> exit_group_stack;
 
   EndState end_state() const;
   // When it became a zombie: exit_notify() (SIGCHLD generated, when that
@@ -308,7 +309,7 @@ class Graph {
   void on_signal_generate(const Event& e, const SignalEvent& sig);
   void on_signal_deliver(const Event& e, const SignalEvent& sig);
   std::optional<size_t> forked_at(size_t parent, uint64_t ns) const;
-  void keep_wait_stack(Process& process, WaitCall& call, std::optional<Stack> stack);
+  void keep_wait_stack(Process& process, WaitCall& call, Boxed<Stack> stack);
 
   void end_process(size_t index, const Event& e, const ExitEvent& exit);
   void reparent_children(size_t index, const Event& e, const ExitEvent& exit);

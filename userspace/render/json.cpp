@@ -38,7 +38,7 @@ void write_killed_by(JsonWriter& json, const Graph& graph, const SignalSender& s
 // --stacks: the frames as resolved, innermost first. A native frame's
 // address is where it is in its ELF file (what a symbolizer takes), or the
 // runtime address in anonymous memory.
-void write_stack(JsonWriter& json, const std::optional<Stack>& stack) {
+void write_stack(JsonWriter& json, const Boxed<Stack>& stack) {
   if (!stack) {
     json.null();
     return;

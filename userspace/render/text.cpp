@@ -19,7 +19,7 @@ std::string short_argv(const Process& process) {
 
 // --stacks: " (fork in main (app.py:9))", the innermost frame that means
 // something; nothing without a stack.
-std::string site_text(std::string_view call, const std::optional<Stack>& stack) {
+std::string site_text(std::string_view call, const Boxed<Stack>& stack) {
   const Frame* frame = stack ? innermost_frame(*stack) : nullptr;
   return frame ? fmt::format(" ({} in {})", call, frame_text(*frame)) : "";
 }
