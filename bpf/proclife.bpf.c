@@ -84,8 +84,8 @@ __u64 lost_events[PL_EV_KIND_COUNT] = {};
  * read with BPF_CORE_READ instead: since 6.3 the verifier answers each direct
  * load of a pointer field, on every path it explores, with linear searches of
  * the kernel's whole BTF by name (btf_nested_type_is_trusted), which made up
- * a third of proclife's start-up. A probe read costs tens of nanoseconds per
- * event instead (docs/ARCHITECTURE.md, "Start-up").
+ * a sixth of proclife's start-up. A probe read costs tens of nanoseconds per
+ * event instead (docs/ARCHITECTURE.md, "Loading the probe, and start-up").
  */
 static __always_inline __u64 leader_start_ns(struct task_struct *task)
 {

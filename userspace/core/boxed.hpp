@@ -1,15 +1,18 @@
-// An optional value kept on the heap: one pointer wide while empty. For the
-// parts of a process record that most processes never have (an orphaning, a
-// stack, a fatal signal's sender), which as std::optional members made every
-// record pay their full size. Copies deep; reads like std::optional.
+// Members one pointer wide while empty, for the parts of a process record
+// that most processes never have (an orphaning, a stack, a fatal signal's
+// sender, wait calls, stop signals), which as std::optional or std::vector
+// members made every record pay their full size. Both copy deep.
 #pragma once
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <utility>
+#include <vector>
 
 namespace proclife {
 
+// An optional value kept on the heap; reads like std::optional.
 template <typename T>
 class Boxed {
  public:
@@ -53,6 +56,46 @@ class Boxed {
 
  private:
   std::unique_ptr<T> value_;
+};
+
+// A vector whose storage, even its header, exists only once it has an
+// element; reads like a const std::vector, writes go through items().
+template <typename T>
+class RareVector {
+ public:
+  const std::vector<T>& all() const { return items_ ? *items_ : empty_; }
+  std::vector<T>& items() {
+    if (!items_) items_ = std::make_unique<std::vector<T>>();
+    return *items_;
+  }
+  // The elements, writable, without creating the storage.
+  std::span<T> span() { return items_ ? std::span<T>(*items_) : std::span<T>(); }
+  void push_back(T item) { items().push_back(std::move(item)); }
+
+  bool empty() const { return all().empty(); }
+  size_t size() const { return all().size(); }
+  auto begin() const { return all().begin(); }
+  auto end() const { return all().end(); }
+  auto rbegin() const { return all().rbegin(); }
+  auto rend() const { return all().rend(); }
+  const T& front() const { return all().front(); }
+  const T& back() const { return all().back(); }
+  const T& operator[](size_t i) const { return all()[i]; }
+  const T& at(size_t i) const { return all().at(i); }
+
+  RareVector() = default;
+  RareVector(const RareVector& other)
+      : items_(other.items_ ? std::make_unique<std::vector<T>>(*other.items_) : nullptr) {}
+  RareVector(RareVector&&) noexcept = default;
+  RareVector& operator=(const RareVector& other) {
+    if (this != &other) items_ = other.items_ ? std::make_unique<std::vector<T>>(*other.items_) : nullptr;
+    return *this;
+  }
+  RareVector& operator=(RareVector&&) noexcept = default;
+
+ private:
+  static inline const std::vector<T> empty_;
+  std::unique_ptr<std::vector<T>> items_;
 };
 
 }  // namespace proclife

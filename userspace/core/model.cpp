@@ -307,7 +307,7 @@ void Graph::reparent_children(size_t index, const Event& e, const ExitEvent& exi
   if (!new_parent.pid) return;
   std::optional<size_t> adopter = index_of(new_parent);
   std::vector<size_t> children;
-  children.swap(at(index).children);
+  if (!at(index).children.empty()) children.swap(at(index).children.items());
   for (size_t child : children) {
     Process& orphan = at(child);
     if (orphan.reap || orphan.parent != at(index).key) continue;
@@ -401,7 +401,7 @@ void Graph::on_wait_enter(const Event& e, const WaitEnterEvent& wait) {
   Process& process = at(ensure(e.task.process()));
   // A thread is in one wait at a time: without the syscall hook no return
   // closes the last one.
-  std::erase_if(process.open_waits, [&](const OpenWait& open) { return open.tid == e.task.tid; });
+  std::erase_if(process.open_waits.items(), [&](const OpenWait& open) { return open.tid == e.task.tid; });
   process.open_waits.push_back({e.ns, e.task.tid, wait.target_pid});
 }
 
@@ -437,9 +437,9 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
   if (!waiter) return;
   Process& process = at(*waiter);
   Boxed<Stack> stack;
-  for (auto& open : process.open_waits)
+  for (auto& open : process.open_waits.span())
     if (open.tid == e.task.tid) stack = std::move(open.stack);
-  std::erase_if(process.open_waits, [&](const OpenWait& open) { return open.tid == e.task.tid; });
+  if (!process.open_waits.empty()) std::erase_if(process.open_waits.items(), [&](const OpenWait& open) { return open.tid == e.task.tid; });
   process.waits.calls++;
   bool found_nothing = wait.syscall == WaitSyscall::wait4 ? wait.ret == 0 : wait.ret == 0 && wait.info_pid == 0;
   if (wnohang && found_nothing) process.waits.wnohang_polls++;
@@ -470,8 +470,8 @@ void Graph::visit_stacks(const std::function<void(Stack&)>& visit) {
     each(process.fork_stack);
     each(process.exit_group_stack);
     if (process.exit) each(process.exit->exit_group_stack);
-    for (WaitCall& call : process.wait_calls) each(call.stack);
-    for (OpenWait& wait : process.open_waits) each(wait.stack);
+    for (WaitCall& call : process.wait_calls.span()) each(call.stack);
+    for (OpenWait& wait : process.open_waits.span()) each(wait.stack);
   }
 }
 
@@ -489,12 +489,12 @@ void Graph::on_stack(const Event& e, const StackEvent& event) {
     case StackSite::wait:
       // Sent after the wait_enter, so usually while the call is open; a
       // probe without the enter hook leaves only the returned call.
-      for (auto& open : process.open_waits)
+      for (auto& open : process.open_waits.span())
         if (open.tid == e.task.tid && open.since_ns == event.site_ns && !open.stack) {
           open.stack = event.stack;
           return;
         }
-      for (auto call = process.wait_calls.rbegin(); call != process.wait_calls.rend(); ++call) {
+      for (auto call = process.wait_calls.span().rbegin(); call != process.wait_calls.span().rend(); ++call) {
         if (call->tid != e.task.tid) continue;
         if (call->enter_ns != event.site_ns || call->stack) break;
         keep_wait_stack(process, *call, event.stack);
@@ -602,7 +602,8 @@ size_t Graph::compact(const std::function<bool(const Process&)>& drop) {
   by_key.reserve(procs_.size());
   for (size_t i = 0; i < procs_.size(); ++i) {
     by_key.emplace(procs_[i].key, i);
-    auto& children = procs_[i].children;
+    if (procs_[i].children.empty()) continue;
+    auto& children = procs_[i].children.items();
     std::erase_if(children, [&](size_t child) { return remap[child] == kGone; });
     for (size_t& child : children) child = remap[child];
   }

@@ -82,12 +82,12 @@ struct SigchldRecord {
 };
 
 struct ReapRecord {
-  ReapVia via = ReapVia::wait4;
   uint64_t ns = 0;
   std::optional<ProcKey> reaper;  // unset when the reaper is not traced
-  uint32_t reaper_pid = 0;
   std::string reaper_comm;
   std::optional<uint64_t> wait_enter_ns;
+  ReapVia via = ReapVia::wait4;
+  uint32_t reaper_pid = 0;
   bool wnohang = false;
   bool parent_ignores_sigchld = false;  // autoreap: SIG_IGN rather than SA_NOCLDWAIT
 };
@@ -136,38 +136,41 @@ struct ChildSignal {  // SIGCHLD for a stop or continue
   SigchldResult result = SigchldResult::delivered;
 };
 
+// One per process the trace saw: tens of thousands in a long trace, so the
+// small fields are grouped to waste no padding, and what most processes
+// never have is Boxed or a RareVector.
 struct Process {
   ProcKey key;
   uint32_t ns_pid = 0;
   uint32_t ns_level = 0;
-  bool pre_existing = false;  // its fork was not seen
   std::optional<ProcKey> fork_parent;
-  uint32_t fork_parent_pid = 0;
   std::optional<ProcKey> parent;  // now: the fork parent, or who adopted it
+  uint32_t fork_parent_pid = 0;
   uint32_t parent_pid = 0;
   std::optional<uint64_t> fork_ns;
-  int32_t exit_signal = kernel::kSigchld;
   CloneInfo clone;
+  int32_t exit_signal = kernel::kSigchld;
+  uint32_t threads = 1;  // ever, the leader included
   std::string comm;
   std::vector<ExecRecord> execs;
-  uint32_t threads = 1;  // ever, the leader included
   std::optional<ExitRecord> exit;
   std::optional<SigchldRecord> sigchld;
-  SigchldDisposition parent_sigchld = SigchldDisposition::default_action;  // when this exited
-  std::vector<ChildSignal> stop_signals;
+  RareVector<ChildSignal> stop_signals;
   std::optional<ReapRecord> reap;
   Boxed<OrphanRecord> orphaned;
   WaitStats waits;
-  std::vector<WaitCall> wait_calls;  // the first kMaxWaitCalls
-  std::vector<OpenWait> open_waits;  // at the end: what it hangs in
-  std::vector<size_t> children;     // indices of everything it was parent of (skip the reaped)
-  bool freed = false;
-  // Kept until the process ends, to compute its wait status as the kernel does.
-  std::optional<uint32_t> leader_exit_code;
-  std::optional<uint32_t> exit_group_tid;
+  RareVector<WaitCall> wait_calls;  // the first kMaxWaitCalls
+  RareVector<OpenWait> open_waits;  // at the end: what it hangs in
+  RareVector<size_t> children;      // indices of everything it was parent of (skip the reaped)
   Boxed<Stack> fork_stack;  // --stacks: where its parent called fork/clone
   // --stacks: exit_group's stack, until the process ends (then ExitRecord's).
   Boxed<Stack> exit_group_stack;
+  // Kept until the process ends, to compute its wait status as the kernel does.
+  std::optional<uint32_t> leader_exit_code;
+  std::optional<uint32_t> exit_group_tid;
+  SigchldDisposition parent_sigchld = SigchldDisposition::default_action;  // when this exited
+  bool pre_existing = false;  // its fork was not seen
+  bool freed = false;
 
   EndState end_state() const;
   // When it became a zombie: exit_notify() (SIGCHLD generated, when that
