@@ -58,9 +58,7 @@ const Process* Graph::find(ProcKey key) const {
 }
 
 std::optional<size_t> Graph::index_of(ProcKey key) const {
-  auto it = by_key_.find(key);
-  if (it == by_key_.end()) return std::nullopt;
-  return it->second;
+  return by_key_.find(key, key_of());
 }
 
 size_t Graph::add_pre_existing(ProcKey key, uint32_t parent_pid, std::string comm) {
@@ -74,7 +72,7 @@ size_t Graph::add_pre_existing(ProcKey key, uint32_t parent_pid, std::string com
   process.comm = std::move(comm);
   size_t index = procs_.size();
   procs_.push_back(std::move(process));
-  by_key_.emplace(key, index);
+  by_key_.insert(key, index, key_of());
   link_child(index);
   return index;
 }
@@ -98,9 +96,9 @@ std::optional<size_t> Graph::adopt_seeded(ProcKey key) {
   size_t index = seeded->second;
   seeded_.erase(seeded);
   ProcKey placeholder = at(index).key;
-  by_key_.erase(placeholder);
-  by_key_.emplace(key, index);
+  by_key_.erase(placeholder, key_of());
   at(index).key = key;
+  by_key_.insert(key, index, key_of());
   if (auto refs = placeholder_refs_.find(key.pid); refs != placeholder_refs_.end()) {
     for (size_t referrer : refs->second) {
       Process& process = at(referrer);
@@ -190,7 +188,7 @@ void Graph::on_fork(const Event& e, const ForkEvent& fork) {
   child.comm = fork.comm;
   size_t index = procs_.size();
   procs_.push_back(std::move(child));
-  by_key_.emplace(key, index);
+  by_key_.insert(key, index, key_of());
   link_child(index);
   // The clone facts before the observer hears of it: CLONE_PARENT changes
   // its parent.
@@ -598,16 +596,14 @@ size_t Graph::compact(const std::function<bool(const Process&)>& drop) {
   if (!removed) return 0;
 
   // Fresh containers: their bucket arrays shrink with the graph.
-  std::unordered_map<ProcKey, size_t> by_key;
-  by_key.reserve(procs_.size());
+  by_key_.clear();
   for (size_t i = 0; i < procs_.size(); ++i) {
-    by_key.emplace(procs_[i].key, i);
+    by_key_.insert(procs_[i].key, i, key_of());
     if (procs_[i].children.empty()) continue;
     auto& children = procs_[i].children.items();
     std::erase_if(children, [&](size_t child) { return remap[child] == kGone; });
     for (size_t& child : children) child = remap[child];
   }
-  by_key_.swap(by_key);
 
   std::unordered_map<uint32_t, std::vector<size_t>> pending;
   for (auto& [tgid, children] : pending_sigchld_) {

@@ -13,6 +13,7 @@
 #include "boxed.hpp"
 #include "events.hpp"
 #include "kernel.hpp"
+#include "process_index.hpp"
 #include "stack.hpp"
 
 namespace proclife {
@@ -299,6 +300,9 @@ class Graph {
   // After setting a process's fork_parent or parent: index who names a placeholder.
   void note_parent_refs(size_t index);
   Process& at(size_t index) { return procs_[index]; }
+  auto key_of() const {
+    return [this](size_t index) { return procs_[index].key; };
+  }
 
   void on_fork(const Event& e, const ForkEvent& fork);
   void on_clone_return(const Event& e, const CloneReturnEvent& ret);
@@ -328,7 +332,7 @@ class Graph {
   GraphOptions options_;
   GraphObserver* observer_ = nullptr;
   std::deque<Process> procs_;
-  std::unordered_map<ProcKey, size_t> by_key_;
+  ProcessIndex by_key_;
   std::unordered_map<uint32_t, std::vector<size_t>> pending_sigchld_;  // by receiving tgid
   std::unordered_map<uint64_t, SignalSender> last_signal_;  // (tgid << 8 | sig) -> sender
   std::unordered_map<uint64_t, size_t> unreaped_children_;  // (parent slot << 32 | pid) -> index
