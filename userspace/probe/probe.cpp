@@ -60,10 +60,9 @@ Probe::Probe(const ProbeOptions& options, RecordHandler handler)
   if (options.stacks) exit_group_hook_ = loaded.exit_group_fentry ? "fentry/__x64_sys_exit_group" : "tp_btf/sys_enter";
   traced_ = std::move(loaded.traced);
   python_runtimes_ = std::move(loaded.python_runtimes);
-  counters_size_ = loaded.counters_bytes;
-  void* counters = mmap(nullptr, counters_size_, PROT_READ, MAP_SHARED, loaded.counters.get(), 0);
+  void* counters = mmap(nullptr, loaded.counters_bytes, PROT_READ, MAP_SHARED, loaded.counters.get(), 0);
   if (counters == MAP_FAILED) throw_probe_error("cannot map proclife's counters", errno);
-  counters_ = counters;
+  counters_ = {counters, Unmap{loaded.counters_bytes}};
   // Every program's target was fixed when it was loaded (tp_btf, fentry,
   // fexit): attaching is one link per program.
   for (const LoadedProgram& program : loaded.programs) {
@@ -80,11 +79,11 @@ Probe::Probe(const ProbeOptions& options, RecordHandler handler)
   }
 }
 
-Probe::~Probe() {
-  ring_.reset();
-  links_.clear();  // detaches every program
-  if (counters_) munmap(const_cast<void*>(counters_), counters_size_);
-}
+void Probe::Unmap::operator()(const void* mapping) const { munmap(const_cast<void*>(mapping), bytes); }
+
+// Members go in reverse: the ring buffer, the counters, then the links
+// (detaching every program), then the maps' descriptors.
+Probe::~Probe() = default;
 
 
 void Probe::track(pid_t pid) {
@@ -128,17 +127,17 @@ void Probe::consume() {
 Probe::Lost Probe::lost_by_cause() const {
   // Slot 0 is no event kind: the BPF side counts `traced` insert failures there.
   Lost lost;
-  const auto& counts = static_cast<const Counters*>(counters_)->lost_events;
+  const auto& counts = static_cast<const Counters*>(counters_.get())->lost_events;
   lost.traced_table_full = counts[0];
   for (size_t kind = 1; kind < sizeof counts / sizeof counts[0]; ++kind) lost.ring_buffer_full += counts[kind];
   return lost;
 }
 
-uint64_t Probe::stacks_not_taken() const { return static_cast<const Counters*>(counters_)->stacks_not_taken; }
+uint64_t Probe::stacks_not_taken() const { return static_cast<const Counters*>(counters_.get())->stacks_not_taken; }
 
 uint64_t Probe::lost_events() const {
   uint64_t lost = 0;
-  for (uint64_t count : static_cast<const Counters*>(counters_)->lost_events) lost += count;
+  for (uint64_t count : static_cast<const Counters*>(counters_.get())->lost_events) lost += count;
   return lost;
 }
 

@@ -89,8 +89,11 @@ class Probe {
 
   Fd traced_, python_runtimes_;
   std::vector<Fd> links_;  // closing a link detaches its program
-  const void* counters_ = nullptr;  // the programs' .bss, mapped read-only
-  size_t counters_size_ = 0;
+  struct Unmap {
+    size_t bytes;
+    void operator()(const void* mapping) const;
+  };
+  std::unique_ptr<const void, Unmap> counters_;  // the programs' .bss, mapped read-only
   std::unique_ptr<ring_buffer, void (*)(ring_buffer*)> ring_;
   RecordHandler handler_;
   std::exception_ptr parked_;
