@@ -38,6 +38,7 @@ sysctl -q -w kernel.bpf_stats_enabled=1
 
 # The workload says when it is done, then waits until it is told to end, so
 # the counters are read while proclife's programs are attached.
+# shellcheck disable=SC2016 # the inner sh expands its own arguments
 "$PROCLIFE" run -o /dev/null -- sh -c '
 	"$1" "$2" >/dev/null
 	i=0; while [ "$i" -lt "$3" ]; do /bin/true; i=$((i + 1)); done
