@@ -449,3 +449,35 @@ TEST_CASE("monitor --max-live: past the cap the oldest entries are evicted and c
   unlink(events.c_str());
   unlink(log.c_str());
 }
+
+TEST_CASE("monitor: the helper process that loads the probe exits before anything is attached, so it is never a lifetime",
+          "[monitor]") {
+  require_root();
+  std::string events = "/tmp/proclife-ktest-monitor-loader-" + std::to_string(getpid()) + ".ndjson";
+  std::string log = events + ".log";
+  unlink(events.c_str());
+  pid_t monitor =
+      spawn({PROCLIFE_BIN, "monitor", "--events", events, "--metrics-address", "", "--retention", "0.1"}, log);
+  REQUIRE(eventually([&] { return !records(events).empty(); }, 15));
+  INFO(slurp(log));
+  // One process of ours, so that lifetimes are known to be written.
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) _exit(44);
+  REQUIRE(waitpid(child, nullptr, 0) == child);
+  REQUIRE(eventually([&] { return !lifetimes_with_code(events, 44).empty(); }, 10));
+
+  int status = 0;
+  REQUIRE(kill(monitor, SIGTERM) == 0);
+  REQUIRE(waitpid(monitor, &status, 0) == monitor);
+  CHECK(WIFEXITED(status));
+  size_t lifetimes = 0;
+  for (auto& rec : records(events)) {
+    if (rec["type"] != "lifetime") continue;
+    ++lifetimes;
+    INFO(rec.dump());
+    CHECK(rec["parent_pid"] != monitor);
+  }
+  CHECK(lifetimes > 0);
+  for (const auto& path : {events, log}) unlink(path.c_str());
+}
