@@ -11,9 +11,13 @@ FORKS=3000
 EXECS=200
 while [[ $# -gt 0 ]]; do
 	case $1 in
+		--build-dir | --forks | --execs)
+			[[ $# -ge 2 ]] || { echo "prog_cost.sh: $1 needs a value" >&2; exit 2; } ;;&
 		--build-dir) BUILD_DIR=$2; shift ;;
-		--forks) FORKS=$2; shift ;;
-		--execs) EXECS=$2; shift ;;
+		--forks | --execs)
+			[[ $2 =~ ^[1-9][0-9]*$ ]] || { echo "prog_cost.sh: $1 takes a positive count, not '$2'" >&2; exit 2; }
+			if [[ $1 == --forks ]]; then FORKS=$2; else EXECS=$2; fi
+			shift ;;
 		-h | --help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 		*) echo "prog_cost.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac

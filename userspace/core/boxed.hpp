@@ -5,7 +5,6 @@
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -17,7 +16,6 @@ template <typename T>
 class Boxed {
  public:
   Boxed() = default;
-  Boxed(std::nullopt_t) {}  // NOLINT: as std::optional converts
   Boxed(T value) : value_(std::make_unique<T>(std::move(value))) {}  // NOLINT
   Boxed(const Boxed& other) : value_(other ? std::make_unique<T>(*other) : nullptr) {}
   Boxed(Boxed&&) noexcept = default;
@@ -26,16 +24,8 @@ class Boxed {
     return *this;
   }
   Boxed& operator=(Boxed&&) noexcept = default;
-  Boxed& operator=(std::nullopt_t) {
-    value_.reset();
-    return *this;
-  }
   Boxed& operator=(T value) {
     value_ = std::make_unique<T>(std::move(value));
-    return *this;
-  }
-  Boxed& operator=(std::optional<T> value) {
-    value_ = value ? std::make_unique<T>(std::move(*value)) : nullptr;
     return *this;
   }
 
@@ -45,14 +35,7 @@ class Boxed {
   const T& operator*() const { return *value_; }
   T* operator->() { return value_.get(); }
   const T* operator->() const { return value_.get(); }
-  template <typename... Args>
-  T& emplace(Args&&... args) {
-    value_ = std::make_unique<T>(std::forward<Args>(args)...);
-    return *value_;
-  }
   void reset() { value_.reset(); }
-  // As std::optional, for code that passes one on.
-  std::optional<T> copy() const { return value_ ? std::optional<T>(*value_) : std::nullopt; }
 
  private:
   std::unique_ptr<T> value_;

@@ -259,7 +259,7 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
                  : e.task.tid == e.task.tgid                    ? exit.exit_code
                                                                 : process.leader_exit_code.value_or(exit.exit_code);
   uint64_t ns = not_before(e.ns, last_event_ns(process), Inconsistency::event_before_fork, process, "exit");
-  ExitRecord record{ns, raw, decode_exit_status(raw), e.task.tid, process.exit_group_tid, std::nullopt};
+  ExitRecord record{ns, raw, decode_exit_status(raw), e.task.tid, process.exit_group_tid, {}};
   if (record.status.signal) {
     auto sender = last_signal_.find(signal_slot(e.task.tgid, *record.status.signal));
     if (sender != last_signal_.end()) record.killed_by = sender->second;

@@ -7,8 +7,6 @@
 // attaching anything, so its own exit is never traced.
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
