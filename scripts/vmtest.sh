@@ -582,6 +582,14 @@ run_kernel() {
 	say "$RESULT_LINE"
 }
 
+# The guest kernel's own account of a panic, from the console log into this output,
+# which is all a CI log keeps.
+print_oops() { # CONSOLE
+	say "--- the guest's console from its first Oops or BUG (at most 60 lines) ---"
+	tr -d '\r' <"$1" | sed -n '/BUG:\|Oops\|general protection\|Kernel panic/,$p' | head -n 60
+	say "--- end of console excerpt ---"
+}
+
 # Turns what came back into one verdict: a status (file, else console marker) decides
 # PASS/FAIL; without one, the timeout's exit code tells a hang from a dead guest.
 classify_result() { # KDIR NONCE QEMU_RC START_MS RESULT_MS FALLBACK_RELEASE
@@ -596,7 +604,7 @@ classify_result() { # KDIR NONCE QEMU_RC START_MS RESULT_MS FALLBACK_RELEASE
 	elapsed=$(format_secs $((${result_ms:-$(now_ms)} - start_ms)))
 
 	RESULT_OK=0
-	RESULT_BOOT_PANIC=0
+	RESULT_PANIC=0
 	if [[ $status =~ ^[0-9]+$ ]]; then
 		if ((status == 0)); then
 			RESULT_OK=1
@@ -614,9 +622,8 @@ classify_result() { # KDIR NONCE QEMU_RC START_MS RESULT_MS FALLBACK_RELEASE
 			why="guest setup failed: $(tr -d '\r' <"$console" | sed -n "s/^vmtest-setup-failed-$nonce: //p" | tail -n 1)"
 		elif grep -q 'Kernel panic' "$console" 2>/dev/null; then
 			why="guest panicked: $(tr -d '\r' <"$console" | grep -m 1 -o 'Kernel panic.*')"
-			# Nothing from the guest's harness: it died booting, before any test
-			# (seen once: an int3 Oops in sched_clock_cpu under software emulation).
-			[[ -s $share/output.log ]] || RESULT_BOOT_PANIC=1
+			RESULT_PANIC=1
+			print_oops "$console"
 		elif ((qemu_rc != 0)); then
 			why="qemu exited with $qemu_rc, see $kdir/qemu.log"
 		fi
@@ -642,9 +649,16 @@ main() {
 	local i summary=() failed=0
 	for i in "${!K_SPEC[@]}"; do
 		run_kernel "$i"
-		if ((RESULT_BOOT_PANIC)); then
-			say "the guest panicked while booting, before any test ran: booting it once more"
+		if ((RESULT_PANIC)); then
+			# Guests run under software emulation, which has panicked them at boot with
+			# no probe loaded (an int3 Oops in sched_clock_cpu), and once in a full CI
+			# run that 200 attach/detach cycles and repeated runs did not reproduce.
+			# One more boot tells such a flake from a kernel the probe breaks; the
+			# first panic stays in the summary, with its Oops printed above.
+			local first=$RESULT_LINE
+			say "the guest panicked: booting it once more"
 			run_kernel "$i"
+			RESULT_LINE="$RESULT_LINE; the boot before it: $first"
 		fi
 		summary+=("$RESULT_LINE")
 		((RESULT_OK)) || failed=$((failed + 1))
