@@ -186,7 +186,7 @@ class Monitor : public GraphObserver {
     mon::ParentRef parent{{static_cast<int32_t>(process.parent_pid), 0}, {}, {}};
     if (process.parent) parent.key = mkey(*process.parent);
     if (const Process* p = process.parent ? graph.find(*process.parent) : nullptr) {
-      parent.comm = p->comm;
+      parent.comm = p->comm.str();
       for (const auto& wait : p->open_waits)
         if (wait.target_pid > 0 && static_cast<uint32_t>(wait.target_pid) != process.key.pid &&
             static_cast<uint32_t>(wait.target_pid) != process.ns_pid)
@@ -194,7 +194,7 @@ class Monitor : public GraphObserver {
     }
     parent.state.sigchld = to_monitor(process.parent_sigchld);
     findings_.on_parent_state(parent.key, parent.state);
-    emit(findings_.on_exit({mkey(process.key), process.comm, process.exit->ns, parent}));
+    emit(findings_.on_exit({mkey(process.key), process.comm.str(), process.exit->ns, parent}));
   }
   void on_reap(const Graph&, const Process& process) override {
     const ReapRecord& reap = *process.reap;
@@ -202,7 +202,7 @@ class Monitor : public GraphObserver {
       metrics_.reaps.at(reap_via_name(reap.via)).inc();
       if (auto zombie = process.zombie_ns()) metrics_.zombie_seconds.observe(*zombie / 1e9);
     }
-    mon::ParentRef reaper{{static_cast<int32_t>(reap.reaper_pid), 0}, reap.reaper_comm, {}};
+    mon::ParentRef reaper{{static_cast<int32_t>(reap.reaper_pid), 0}, reap.reaper_comm.str(), {}};
     if (reap.reaper) reaper.key = mkey(*reap.reaper);
     mon::ProcessKey key = mkey(process.key);
     if (process.pre_existing && !process.exit && startup_zombies_.erase(process.key.pid)) key.start_ns = 0;
@@ -216,9 +216,9 @@ class Monitor : public GraphObserver {
     const Process* old_parent = graph.find(orphan.old_parent);
     const Process* adopter = graph.find(orphan.new_parent);
     bool by_init = orphan.new_parent.pid == 1 || (adopter && adopter->ns_pid == 1);
-    mon::ParentRef new_parent{mkey(orphan.new_parent), orphan.new_parent_comm, {}};
-    emit(findings_.on_adopt({mkey(process.key), process.comm, orphan.ns, mkey(orphan.old_parent),
-                             old_parent ? old_parent->comm : std::string(), new_parent, !by_init}));
+    mon::ParentRef new_parent{mkey(orphan.new_parent), orphan.new_parent_comm.str(), {}};
+    emit(findings_.on_adopt({mkey(process.key), process.comm.str(), orphan.ns, mkey(orphan.old_parent),
+                             old_parent ? old_parent->comm.str() : std::string(), new_parent, !by_init}));
   }
 
   // Every tick: zombies past the threshold, the gauges, lost events; every

@@ -37,8 +37,8 @@ struct TaskId {
   bool operator==(const TaskId&) const = default;
 };
 
-enum class WaitSyscall { wait4, waitid };
-enum class CloneSyscall { clone, clone3, fork, vfork };
+enum class WaitSyscall : uint8_t { wait4, waitid };
+enum class CloneSyscall : uint8_t { clone, clone3, fork, vfork };
 
 struct ForkEvent {
   TaskId child;

@@ -31,7 +31,7 @@ std::string describe_exit(const ExitStatus& status) {
   return fmt::format("killed by {}{}", signal_name(*status.signal), status.core_dumped ? " (core dumped)" : "");
 }
 
-std::string describe_pid(uint32_t pid, const std::string& comm) {
+std::string describe_pid(uint32_t pid, std::string_view comm) {
   if (comm.empty()) return fmt::format("pid {}", pid);
   return fmt::format("{} ({})", printable(comm), pid);
 }

@@ -24,7 +24,7 @@ std::string format_offset(int64_t ns);
 std::string describe_exit(const ExitStatus& status);
 // "sh (4242)", escaped.
 std::string describe_process(const Process& process);
-std::string describe_pid(uint32_t pid, const std::string& comm);
+std::string describe_pid(uint32_t pid, std::string_view comm);
 // Who sent a signal: "bash (4242)", or "the kernel" for faults, the
 // terminal's keys, the OOM killer and timers.
 std::string describe_sender(const SignalSender& sender);

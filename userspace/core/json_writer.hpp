@@ -28,6 +28,9 @@
 
 namespace proclife {
 
+template <typename T, T kNone>
+class Sentinel;  // sentinel.hpp
+
 enum class JsonLayout { pretty, compact };
 enum class InvalidUtf8 { replace, hex_object };
 
@@ -56,6 +59,10 @@ class JsonWriter {
   JsonWriter& null();
   template <typename T>
   JsonWriter& value(const std::optional<T>& maybe) {
+    return maybe ? value(*maybe) : null();
+  }
+  template <typename T, T kNone>
+  JsonWriter& value(const Sentinel<T, kNone>& maybe) {
     return maybe ? value(*maybe) : null();
   }
   JsonWriter& value(const std::vector<std::string>& strings);

@@ -12,6 +12,7 @@
 
 #include "events.hpp"
 #include "proclife_abi.h"
+#include "sentinel.hpp"
 
 namespace proclife {
 
@@ -66,7 +67,7 @@ inline constexpr std::array<Named<CloneSyscall>, 4> kCloneSyscallNames{{
 }};
 
 // What signal_generate did with a SIGCHLD (TRACE_SIGNAL_*, include/trace/events/signal.h).
-enum class SigchldResult { delivered, ignored, pending, overflow, lose_info, unknown };
+enum class SigchldResult : uint8_t { delivered, ignored, pending, overflow, lose_info, unknown };
 inline constexpr std::array<Named<SigchldResult>, 6> kSigchldResultNames{{
     {SigchldResult::delivered, "delivered"},
     {SigchldResult::ignored, "ignored"},
@@ -78,7 +79,7 @@ inline constexpr std::array<Named<SigchldResult>, 6> kSigchldResultNames{{
 SigchldResult sigchld_result(int32_t trace_signal_result);
 
 // A SIGCHLD disposition: sa_handler is SIG_DFL, SIG_IGN or a function.
-enum class SigchldDisposition { default_action, ignore, handler };
+enum class SigchldDisposition : uint8_t { default_action, ignore, handler };
 inline constexpr std::array<Named<SigchldDisposition>, 3> kSigchldDispositionNames{{
     {SigchldDisposition::default_action, "default"},
     {SigchldDisposition::ignore, "ignore"},
@@ -94,15 +95,15 @@ inline std::string_view disposition_name(SigchldDisposition disposition) {
 }
 
 struct ExitStatus {
-  int code = 0;               // exit(code); 0 when killed
-  std::optional<int> signal;  // set when killed by a signal
+  int code = 0;                // exit(code); 0 when killed
+  Sentinel<int, 0> signal;     // set when killed by a signal
   bool core_dumped = false;
 };
 
 ExitStatus decode_exit_status(uint32_t status);
 
 // What a wait call returned in its status word or siginfo.
-enum class WaitReport { none, exited, stopped, continued };
+enum class WaitReport : uint8_t { none, exited, stopped, continued };
 WaitReport classify_wait_report(const WaitExitEvent& wait);
 
 // "SIGCHLD", "SIGRTMIN+3", or "signal 99".

@@ -259,7 +259,9 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
                  : e.task.tid == e.task.tgid                    ? exit.exit_code
                                                                 : process.leader_exit_code.value_or(exit.exit_code);
   uint64_t ns = not_before(e.ns, last_event_ns(process), Inconsistency::event_before_fork, process, "exit");
-  ExitRecord record{ns, raw, decode_exit_status(raw), e.task.tid, process.exit_group_tid, {}};
+  ExitRecord record{
+      .ns = ns, .raw_status = raw, .last_tid = e.task.tid, .exit_group_tid = process.exit_group_tid,
+      .status = decode_exit_status(raw)};
   if (record.status.signal) {
     auto sender = last_signal_.find(signal_slot(e.task.tgid, *record.status.signal));
     if (sender != last_signal_.end()) record.killed_by = sender->second;
@@ -399,7 +401,7 @@ void Graph::on_wait_enter(const Event& e, const WaitEnterEvent& wait) {
   Process& process = at(ensure(e.task.process()));
   // A thread is in one wait at a time: without the syscall hook no return
   // closes the last one.
-  std::erase_if(process.open_waits.items(), [&](const OpenWait& open) { return open.tid == e.task.tid; });
+  process.open_waits.erase_if([&](const OpenWait& open) { return open.tid == e.task.tid; });
   process.open_waits.push_back({e.ns, e.task.tid, wait.target_pid});
 }
 
@@ -437,7 +439,7 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
   Boxed<Stack> stack;
   for (auto& open : process.open_waits.span())
     if (open.tid == e.task.tid) stack = std::move(open.stack);
-  if (!process.open_waits.empty()) std::erase_if(process.open_waits.items(), [&](const OpenWait& open) { return open.tid == e.task.tid; });
+  process.open_waits.erase_if([&](const OpenWait& open) { return open.tid == e.task.tid; });
   process.waits.calls++;
   bool found_nothing = wait.syscall == WaitSyscall::wait4 ? wait.ret == 0 : wait.ret == 0 && wait.info_pid == 0;
   if (wnohang && found_nothing) process.waits.wnohang_polls++;
@@ -561,7 +563,7 @@ void Graph::on_signal_generate(const Event& e, const SignalEvent& sig) {
   }
   if (process.sigchld) return;
   SigchldResult result = sigchld_result(sig.result);
-  process.sigchld = SigchldRecord{e.ns, result, sig.info_code, std::nullopt, {}, 0};
+  process.sigchld = SigchldRecord{.generated_ns = e.ns, .info_code = sig.info_code, .result = result};
   if (result == SigchldResult::delivered || result == SigchldResult::pending)
     pending_sigchld_[sig.target.tgid].push_back(*child);
 }
@@ -599,10 +601,8 @@ size_t Graph::compact(const std::function<bool(const Process&)>& drop) {
   by_key_.clear();
   for (size_t i = 0; i < procs_.size(); ++i) {
     by_key_.insert(procs_[i].key, i, key_of());
-    if (procs_[i].children.empty()) continue;
-    auto& children = procs_[i].children.items();
-    std::erase_if(children, [&](size_t child) { return remap[child] == kGone; });
-    for (size_t& child : children) child = remap[child];
+    procs_[i].children.erase_if([&](size_t child) { return remap[child] == kGone; });
+    for (size_t& child : procs_[i].children.span()) child = remap[child];
   }
 
   std::unordered_map<uint32_t, std::vector<size_t>> pending;

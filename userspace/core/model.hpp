@@ -11,20 +11,22 @@
 #include <vector>
 
 #include "boxed.hpp"
+#include "comm.hpp"
 #include "events.hpp"
 #include "kernel.hpp"
 #include "process_index.hpp"
+#include "sentinel.hpp"
 #include "stack.hpp"
 
 namespace proclife {
 
-enum class EndState { reaped, zombie, running };
+enum class EndState : uint8_t { reaped, zombie, running };
 inline constexpr std::array<Named<EndState>, 3> kEndStateNames{{
     {EndState::reaped, "reaped"},
     {EndState::zombie, "zombie"},
     {EndState::running, "running"},
 }};
-enum class ReapVia { wait4, waitid, autoreap, released };
+enum class ReapVia : uint8_t { wait4, waitid, autoreap, released };
 inline constexpr std::array<Named<ReapVia>, 4> kReapViaNames{{
     {ReapVia::wait4, "wait4"},
     {ReapVia::waitid, "waitid"},
@@ -35,9 +37,9 @@ inline std::string_view end_state_name(EndState state) { return name_of(kEndStat
 inline std::string_view reap_via_name(ReapVia via) { return name_of(kReapViaNames, via); }
 
 struct CloneInfo {
-  std::optional<CloneSyscall> syscall;  // unknown until the syscall returns
   uint64_t flags = 0;
-  bool shares_mm = false;  // CLONE_VM, seen at fork
+  std::optional<CloneSyscall> syscall;  // unknown until the syscall returns
+  bool shares_mm = false;               // CLONE_VM, seen at fork
 };
 
 struct ExecRecord {
@@ -55,7 +57,7 @@ inline bool filename_truncated(const ExecRecord& exec) { return exec.filename.si
 struct SignalSender {
   uint32_t pid = 0;
   uint32_t tid = 0;
-  std::string comm;
+  Comm comm;
   uint64_t ns = 0;
   // si_code > 0: the kernel sent it (a fault, the terminal, the OOM killer,
   // a timer), whatever task happened to be running then.
@@ -64,31 +66,31 @@ struct SignalSender {
 
 struct ExitRecord {
   uint64_t ns = 0;
+  uint64_t cgroup_id = 0;         // cgroup2 id at exit; 0 unknown
+  Boxed<SignalSender> killed_by;  // who sent the fatal signal
+  Boxed<Stack> exit_group_stack;  // --stacks: where exit_group was called
   uint32_t raw_status = 0;
+  uint32_t last_tid = 0;       // the thread whose exit ended the process
+  OptionalU32 exit_group_tid;  // the thread that called exit_group
   ExitStatus status;
-  uint32_t last_tid = 0;                 // the thread whose exit ended the process
-  std::optional<uint32_t> exit_group_tid;  // the thread that called exit_group
-  Boxed<SignalSender> killed_by;          // who sent the fatal signal
-  uint64_t cgroup_id = 0;                  // cgroup2 id at exit; 0 unknown
-  Boxed<Stack> exit_group_stack;           // --stacks: where exit_group was called
 };
 
 struct SigchldRecord {
   uint64_t generated_ns = 0;
-  SigchldResult result = SigchldResult::delivered;
-  int info_code = 0;
-  std::optional<uint64_t> delivered_ns;
-  SigchldDisposition disposition = SigchldDisposition::default_action;  // once delivered
+  OptionalNs delivered_ns;
   uint64_t sa_flags = 0;
+  int info_code = 0;
+  SigchldResult result = SigchldResult::delivered;
+  SigchldDisposition disposition = SigchldDisposition::default_action;  // once delivered
 };
 
 struct ReapRecord {
   uint64_t ns = 0;
-  std::optional<ProcKey> reaper;  // unset when the reaper is not traced
-  std::string reaper_comm;
-  std::optional<uint64_t> wait_enter_ns;
-  ReapVia via = ReapVia::wait4;
+  OptionalNs wait_enter_ns;
+  OptionalKey reaper;  // unset when the reaper is not traced
+  Comm reaper_comm;
   uint32_t reaper_pid = 0;
+  ReapVia via = ReapVia::wait4;
   bool wnohang = false;
   bool parent_ignores_sigchld = false;  // autoreap: SIG_IGN rather than SA_NOCLDWAIT
 };
@@ -97,7 +99,7 @@ struct OrphanRecord {
   uint64_t ns = 0;
   ProcKey old_parent;
   ProcKey new_parent;
-  std::string new_parent_comm;  // empty when the new parent is not traced
+  Comm new_parent_comm;  // empty when the new parent is not traced
 };
 
 struct WaitCall {
@@ -110,7 +112,7 @@ struct WaitCall {
   uint32_t options = 0;
   int64_t ret = 0;
   WaitReport report = WaitReport::none;
-  std::optional<ProcKey> reaped;
+  OptionalKey reaped;
   Boxed<Stack> stack;  // --stacks: where it was called (see Graph::kMaxWaitStacks)
 };
 
@@ -144,15 +146,15 @@ struct Process {
   ProcKey key;
   uint32_t ns_pid = 0;
   uint32_t ns_level = 0;
-  std::optional<ProcKey> fork_parent;
-  std::optional<ProcKey> parent;  // now: the fork parent, or who adopted it
+  OptionalKey fork_parent;
+  OptionalKey parent;  // now: the fork parent, or who adopted it
   uint32_t fork_parent_pid = 0;
   uint32_t parent_pid = 0;
-  std::optional<uint64_t> fork_ns;
+  OptionalNs fork_ns;
   CloneInfo clone;
   int32_t exit_signal = kernel::kSigchld;
   uint32_t threads = 1;  // ever, the leader included
-  std::string comm;
+  Comm comm;
   std::vector<ExecRecord> execs;
   std::optional<ExitRecord> exit;
   std::optional<SigchldRecord> sigchld;
@@ -167,8 +169,8 @@ struct Process {
   // --stacks: exit_group's stack, until the process ends (then ExitRecord's).
   Boxed<Stack> exit_group_stack;
   // Kept until the process ends, to compute its wait status as the kernel does.
-  std::optional<uint32_t> leader_exit_code;
-  std::optional<uint32_t> exit_group_tid;
+  OptionalU32 leader_exit_code;
+  OptionalU32 exit_group_tid;
   SigchldDisposition parent_sigchld = SigchldDisposition::default_action;  // when this exited
   bool pre_existing = false;  // its fork was not seen
   bool freed = false;

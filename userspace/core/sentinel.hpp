@@ -1,0 +1,50 @@
+// An optional that spends no byte on its flag: kNone, a value the field never
+// holds for real, stands for "absent". std::optional<uint64_t> takes 16 bytes
+// and std::optional<ProcKey> 24; these take 8 and 16, and every process
+// record carries several. A damaged recording that does hold kNone reads as
+// absent, which is what such a value means anyway.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+
+#include "events.hpp"
+
+namespace proclife {
+
+template <typename T, T kNone>
+class Sentinel {
+ public:
+  constexpr Sentinel() = default;
+  constexpr Sentinel(std::nullopt_t) {}                                          // NOLINT
+  constexpr Sentinel(T value) : value_(value) {}                                 // NOLINT
+  constexpr Sentinel(const std::optional<T>& value) : value_(value.value_or(kNone)) {}  // NOLINT
+
+  constexpr bool has_value() const { return !(value_ == kNone); }
+  constexpr explicit operator bool() const { return has_value(); }
+  constexpr const T& operator*() const { return value_; }
+  constexpr const T* operator->() const { return &value_; }
+  constexpr const T& value() const {
+    if (!has_value()) throw std::bad_optional_access();
+    return value_;
+  }
+  constexpr T value_or(T fallback) const { return has_value() ? value_ : fallback; }
+  constexpr void reset() { value_ = kNone; }
+  constexpr operator std::optional<T>() const {  // NOLINT
+    return has_value() ? std::optional<T>(value_) : std::nullopt;
+  }
+  friend constexpr bool operator==(const Sentinel&, const Sentinel&) = default;
+
+ private:
+  T value_ = kNone;
+};
+
+// Kernel timestamps count nanoseconds since boot: 2^64 - 1 is 584 years away.
+using OptionalNs = Sentinel<uint64_t, std::numeric_limits<uint64_t>::max()>;
+// pid_max is at most 2^22: no tid or wait status word is ever 2^32 - 1.
+using OptionalU32 = Sentinel<uint32_t, std::numeric_limits<uint32_t>::max()>;
+// No process starts at the last nanosecond of the clock.
+using OptionalKey = Sentinel<ProcKey, ProcKey{0, std::numeric_limits<uint64_t>::max()}>;
+
+}  // namespace proclife
