@@ -584,9 +584,14 @@ run_kernel() {
 
 # The guest kernel's own account of a panic, from the console log into this output,
 # which is all a CI log keeps.
+# Sets OOPS to that excerpt.
+OOPS=""
 print_oops() { # CONSOLE
+	local first
+	first=$(grep -n -m 1 -E 'BUG:|Oops|general protection|Kernel panic' "$1" | cut -d: -f1)
+	OOPS=$(sed -n "${first:-1},+59p" "$1" | tr -d '\r')
 	say "--- the guest's console from its first Oops or BUG (at most 60 lines) ---"
-	tr -d '\r' <"$1" | sed -n '/BUG:\|Oops\|general protection\|Kernel panic/,$p' | head -n 60
+	printf '%s\n' "$OOPS"
 	say "--- end of console excerpt ---"
 }
 
@@ -621,9 +626,15 @@ classify_result() { # KDIR NONCE QEMU_RC START_MS RESULT_MS FALLBACK_RELEASE
 		elif grep -q "vmtest-setup-failed-$nonce:" "$console" 2>/dev/null; then
 			why="guest setup failed: $(tr -d '\r' <"$console" | sed -n "s/^vmtest-setup-failed-$nonce: //p" | tail -n 1)"
 		elif grep -q 'Kernel panic' "$console" 2>/dev/null; then
-			why="guest panicked: $(tr -d '\r' <"$console" | grep -m 1 -o 'Kernel panic.*')"
-			RESULT_PANIC=1
+			why="guest panicked: $(grep -m 1 -o 'Kernel panic.*' "$console" | tr -d '\r')"
 			print_oops "$console"
+			# A BPF program or trampoline in the panic's trace: the probe is implicated,
+			# and no second boot may hide it.
+			if grep -q -E 'bpf_prog_|bpf_trampoline' <<<"$OOPS"; then
+				why="$why; an eBPF program is in its trace"
+			else
+				RESULT_PANIC=1
+			fi
 		elif ((qemu_rc != 0)); then
 			why="qemu exited with $qemu_rc, see $kdir/qemu.log"
 		fi
@@ -653,8 +664,8 @@ main() {
 			# Guests run under software emulation, which has panicked them at boot with
 			# no probe loaded (an int3 Oops in sched_clock_cpu), and once in a full CI
 			# run that 200 attach/detach cycles and repeated runs did not reproduce.
-			# One more boot tells such a flake from a kernel the probe breaks; the
-			# first panic stays in the summary, with its Oops printed above.
+			# A panic with no eBPF frame in its trace gets one more boot; the first
+			# panic stays in the summary, with its Oops printed above.
 			local first=$RESULT_LINE
 			say "the guest panicked: booting it once more"
 			run_kernel "$i"

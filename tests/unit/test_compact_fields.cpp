@@ -2,6 +2,7 @@
 // no flag byte), Comm (a task name inline) and RareVector's erase_if.
 #include <catch2/catch.hpp>
 
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,12 @@ TEST_CASE("a sentinel optional reads as std::optional and is no larger than its 
   CHECK(std::optional<uint64_t>(ns) == 42u);
   ns.reset();
   CHECK_FALSE(ns.has_value());
+
+  // Compared as std::optional compares: absent equals no value, not even kNone itself.
+  CHECK_FALSE(OptionalNs() == std::numeric_limits<uint64_t>::max());
+  CHECK(OptionalNs() == std::optional<uint64_t>());
+  CHECK_FALSE(OptionalNs(5) == std::optional<uint64_t>());
+  CHECK(OptionalNs(5) == uint64_t{5});
 
   OptionalKey key = ProcKey{0, 0};  // pid 0 and start 0 are values too
   REQUIRE(key);

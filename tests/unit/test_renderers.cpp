@@ -397,6 +397,16 @@ TEST_CASE("dot: a node per process and the edges that are not the fork tree", "[
   CHECK(dot.find("killed by SIGKILL") != std::string::npos);
 }
 
+TEST_CASE("dot: attach's processes, found in /proc with no fork seen, get an edge from their parent with no time", "[renderers][dot]") {
+  Graph graph(GraphOptions{.origin_ns = 1'000'000});
+  graph.seed_pre_existing(10, 1, "sh");
+  graph.seed_pre_existing(11, 10, "sleep");
+  std::string dot = render(write_dot_report, graph);
+  CHECK(dot_problem(dot) == "");
+  INFO(dot);
+  CHECK(count(dot, "p0 -> p1 [tooltip=\"unknown\", label=\"unknown\"]") == 1);  // how it was made: not seen
+}
+
 TEST_CASE("hostile names leave every format valid", "[renderers][escape]") {
   Family family;
   Graph graph = family.graph();

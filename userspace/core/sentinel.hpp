@@ -35,6 +35,14 @@ class Sentinel {
     return has_value() ? std::optional<T>(value_) : std::nullopt;
   }
   friend constexpr bool operator==(const Sentinel&, const Sentinel&) = default;
+  // As std::optional compares: a value equals only a present one (kNone too).
+  friend constexpr bool operator==(const Sentinel& maybe, const T& value) {
+    return maybe.has_value() && maybe.value_ == value;
+  }
+  friend constexpr bool operator==(const Sentinel& maybe, const std::optional<T>& other) {
+    return std::optional<T>(maybe) == other;
+  }
+  friend constexpr bool operator==(const Sentinel& maybe, std::nullopt_t) { return !maybe.has_value(); }
 
  private:
   T value_ = kNone;

@@ -258,7 +258,7 @@ void send_reply(int socket, const LoaderReply& reply, const std::vector<int>& fd
 // The helper's memory is libbpf's copy and index of the kernel's BTF, ~15 MiB
 // written once and dropped at exit: in 4 KiB pages, thousands of page faults,
 // which were a third of the load's time on a VM where a fault is dear (helper
-// 90 -> 60 ms, median). Served from one heap extension advised for
+// 90 -> 48 ms, median). Served from one heap extension advised for
 // transparent huge pages, they are a few faults. Where THP is off, the advice
 // does nothing and the heap is as before.
 void prepare_heap_for_btf() {

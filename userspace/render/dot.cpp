@@ -126,8 +126,9 @@ void write_edges(const Graph& graph, size_t index, std::set<External>& externals
   if (process.fork_parent)
     if (auto parent = graph.index_of(*process.fork_parent)) {
       std::string kind = clone_kind_name(process);
-      out << fmt::format("  {} -> {} [tooltip=\"{} at {}\"{}];\n", node_id(*parent), node_id(index), kind,
-                         format_offset(graph.rel(*process.fork_ns)),
+      // attach's seeded processes have a parent but no fork time
+      std::string when = process.fork_ns ? " at " + format_offset(graph.rel(*process.fork_ns)) : "";
+      out << fmt::format("  {} -> {} [tooltip=\"{}{}\"{}];\n", node_id(*parent), node_id(index), kind, when,
                          kind == "fork" ? "" : fmt::format(", label=\"{}\"", kind));
     }
   if (const auto& orphan = process.orphaned; orphan && orphan->new_parent.pid) {
