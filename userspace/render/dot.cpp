@@ -113,7 +113,7 @@ struct External {
 };
 
 // The source of an edge from a reaper or adopter: its node, or an external one.
-std::string endpoint(const Graph& graph, const std::optional<ProcKey>& key, uint32_t pid, std::string_view comm,
+std::string endpoint(const Graph& graph, OptionalKey key, uint32_t pid, std::string_view comm,
                      std::set<External>& externals) {
   if (key)
     if (auto index = graph.index_of(*key)) return node_id(*index);
