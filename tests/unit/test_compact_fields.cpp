@@ -1,5 +1,6 @@
-// The compact field types of the process record: Sentinel (an optional with
-// no flag byte), Comm (a task name inline) and RareVector's erase_if.
+// The compact field types of the process record: Sentinel and Stamped
+// (optionals with no flag byte), Comm (a task name inline), RareVector and
+// ChunkedVector.
 #include <catch2/catch.hpp>
 
 #include <limits>
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "boxed.hpp"
+#include "chunked_vector.hpp"
 #include "comm.hpp"
 #include "sentinel.hpp"
 
@@ -46,6 +48,26 @@ TEST_CASE("a sentinel optional reads as std::optional and is no larger than its 
   CHECK_FALSE(key == OptionalKey());
 }
 
+struct StampedRecord {
+  uint64_t ns = 0;
+  uint32_t detail = 0;
+};
+using MaybeStamped = Stamped<StampedRecord, &StampedRecord::ns>;
+
+TEST_CASE("a stamped optional is absent only while its stamp is 2^64 - 1, and costs no byte") {
+  STATIC_REQUIRE(sizeof(MaybeStamped) == sizeof(StampedRecord));
+  MaybeStamped record;
+  CHECK_FALSE(record);
+  record = StampedRecord{.ns = 0, .detail = 3};  // a record at time zero is present
+  REQUIRE(record.has_value());
+  CHECK(record->detail == 3);
+  record->ns = 5;
+  CHECK((*record).ns == 5);
+  record.reset();
+  CHECK_FALSE(record);
+  CHECK(MaybeStamped(std::nullopt).has_value() == false);
+}
+
 TEST_CASE("a task name keeps what the kernel keeps: 15 bytes, up to a NUL") {
   STATIC_REQUIRE(sizeof(Comm) == 16);
   CHECK(Comm().empty());
@@ -68,4 +90,31 @@ TEST_CASE("RareVector's erase_if erases what matches and creates no storage when
   for (int n : {1, 2, 3, 4}) numbers.push_back(n);
   numbers.erase_if([](int n) { return n % 2 == 0; });
   CHECK(numbers.all() == std::vector<int>{1, 3});
+  numbers.clear();
+  CHECK(numbers.span().data() == nullptr);  // clear() frees the storage
+}
+
+TEST_CASE("a chunked vector grows without moving its elements and reads back in order") {
+  ChunkedVector<std::string, 4> items;
+  CHECK(items.empty());
+  items.push_back("first");
+  const std::string* first = &items[0];
+  for (int i = 1; i < 11; ++i) items.push_back(std::to_string(i));  // three chunks
+  CHECK(&items[0] == first);  // no element moved
+  CHECK(items.size() == 11);
+  CHECK(items[4] == "4");
+  CHECK(items.back() == "10");
+  std::vector<std::string> seen(items.begin(), items.end());
+  CHECK(seen.size() == 11);
+  CHECK(seen.front() == "first");
+  CHECK(seen.back() == "10");
+
+  ChunkedVector<std::string, 4> other;
+  other.push_back("other");
+  items.swap(other);
+  CHECK(items.size() == 1);
+  CHECK(other.size() == 11);
+  other.clear();
+  CHECK(other.empty());
+  CHECK(other.begin() == other.end());
 }

@@ -56,8 +56,8 @@ TEST_CASE("a child reaped by a blocking wait4 records its reaper, zombie time an
   CHECK(child.execs[0].argv == std::vector<std::string>{"sleep", "1"});
   REQUIRE(child.exit);
   CHECK(child.exit->ns == at_us(1100));
-  CHECK(child.exit->status.code == 0);
-  CHECK_FALSE(child.exit->status.signal);
+  CHECK(child.exit->status().code == 0);
+  CHECK_FALSE(child.exit->status().signal);
 
   CHECK(child.end_state() == EndState::reaped);
   REQUIRE(child.reap);
@@ -71,13 +71,15 @@ TEST_CASE("a child reaped by a blocking wait4 records its reaper, zombie time an
   CHECK(child.zombie_ns() == 50'000u);
 
   const Process& parent = process(graph, sh);
-  CHECK(parent.waits.calls == 1);
-  CHECK(parent.waits.wnohang_polls == 0);
-  CHECK(parent.waits.blocked_ns == 950'000u);
-  REQUIRE(parent.wait_calls.size() == 1);
-  CHECK(parent.wait_calls[0].report == WaitReport::exited);
-  CHECK(parent.wait_calls[0].reaped == sleep.key());
+  CHECK(parent.rare().waits.calls == 1);
+  CHECK(parent.rare().waits.wnohang_polls == 0);
+  CHECK(parent.rare().waits.blocked_ns == 950'000u);
+  REQUIRE(parent.rare().wait_calls.size() == 1);
+  CHECK(parent.rare().wait_calls[0].report == WaitReport::exited);
+  CHECK(parent.rare().wait_calls[0].reaped == sleep.key());
   CHECK(no_unreaped_children(graph, parent));
+  // Only the parent needed the rare parts; the child's record holds all it had.
+  CHECK_FALSE(child.rare_parts);
 }
 
 TEST_CASE("zombie time starts when SIGCHLD is generated, at exit_notify(), not at the exit event", "[model]") {
@@ -105,9 +107,9 @@ TEST_CASE("a WNOHANG polling loop counts the polls that found nothing and blocks
   Graph graph = s.graph(1000);
 
   const Process& parent = process(graph, sh);
-  CHECK(parent.waits.calls == 4);
-  CHECK(parent.waits.wnohang_polls == 3);
-  CHECK(parent.waits.blocked_ns == 0);
+  CHECK(parent.rare().waits.calls == 4);
+  CHECK(parent.rare().waits.wnohang_polls == 3);
+  CHECK(parent.rare().waits.blocked_ns == 0);
 
   const Process& reaped = process(graph, child);
   REQUIRE(reaped.reap);
@@ -127,9 +129,9 @@ TEST_CASE("blocked time adds up every wait made without WNOHANG, also one that f
   Graph graph = s.graph(1000);
 
   const Process& parent = process(graph, sh);
-  CHECK(parent.waits.calls == 3);
-  CHECK(parent.waits.wnohang_polls == 1);
-  CHECK(parent.waits.blocked_ns == 170'000u);
+  CHECK(parent.rare().waits.calls == 3);
+  CHECK(parent.rare().waits.wnohang_polls == 1);
+  CHECK(parent.rare().waits.blocked_ns == 170'000u);
 }
 
 TEST_CASE("a SIGCHLD the parent ignores is recorded as ignored and never delivered", "[model]") {
@@ -250,7 +252,7 @@ TEST_CASE("a child nobody waits for is a zombie at the end", "[model]") {
   CHECK(zombie.end_state() == EndState::zombie);
   CHECK(std::string(end_state_name(zombie.end_state())) == "zombie");
   REQUIRE(zombie.exit);
-  CHECK(zombie.exit->status.code == 1);
+  CHECK(zombie.exit->status().code == 1);
   CHECK_FALSE(zombie.reap);
   CHECK_FALSE(zombie.zombie_ns());
 }
@@ -282,11 +284,11 @@ TEST_CASE("a parent's death orphans each live child, and the traced adopter's wa
 
   for (Proc orphan : {a, b}) {
     const Process& p = process(graph, orphan);
-    REQUIRE(p.orphaned);
-    CHECK(p.orphaned->ns == at_us(300));
-    CHECK(p.orphaned->old_parent == mid.key());
-    CHECK(p.orphaned->new_parent == sh.key());
-    CHECK(p.orphaned->new_parent_comm == "sh");
+    REQUIRE(p.rare().orphaned);
+    CHECK(p.rare().orphaned->ns == at_us(300));
+    CHECK(p.rare().orphaned->old_parent == mid.key());
+    CHECK(p.rare().orphaned->new_parent == sh.key());
+    CHECK(p.rare().orphaned->new_parent_comm == "sh");
     CHECK(p.parent == sh.key());
     CHECK(p.parent_pid == 4242);
     CHECK(p.fork_parent == mid.key());  // the fork tree does not change
@@ -298,7 +300,7 @@ TEST_CASE("a parent's death orphans each live child, and the traced adopter's wa
   CHECK(reaped.reap->reaper == sh.key());
   CHECK(reaped.reap->ns == at_us(410));
   CHECK(process(graph, b).end_state() == EndState::running);
-  CHECK_FALSE(process(graph, sh).orphaned);
+  CHECK_FALSE(process(graph, sh).rare().orphaned);
 }
 
 TEST_CASE("an orphan adopted by an untraced init is released when freed, without a wait", "[model]") {
@@ -313,9 +315,9 @@ TEST_CASE("an orphan adopted by an untraced init is released when freed, without
   Graph graph = s.graph(1000);
 
   const Process& orphan = process(graph, leaf);
-  REQUIRE(orphan.orphaned);
-  CHECK(orphan.orphaned->new_parent.pid == 1);
-  CHECK(orphan.orphaned->new_parent_comm.empty());
+  REQUIRE(orphan.rare().orphaned);
+  CHECK(orphan.rare().orphaned->new_parent.pid == 1);
+  CHECK(orphan.rare().orphaned->new_parent_comm.empty());
   CHECK_FALSE(orphan.parent);
   CHECK(orphan.parent_pid == 1);
 
@@ -384,14 +386,14 @@ TEST_CASE("a reused pid makes a second process with its own exit and reap", "[mo
   CHECK(two.fork_ns == at_us(1000));
   REQUIRE(one.exit);
   REQUIRE(two.exit);
-  CHECK(one.exit->status.code == 1);
-  CHECK(two.exit->status.code == 2);
+  CHECK(one.exit->status().code == 1);
+  CHECK(two.exit->status().code == 2);
   REQUIRE(one.reap);
   REQUIRE(two.reap);
   CHECK(one.reap->ns == at_us(210));
   CHECK(two.reap->ns == at_us(1110));
   CHECK(two.reap->via == ReapVia::wait4);
-  CHECK(process(graph, sh).wait_calls.at(1).reaped == second.key());
+  CHECK(process(graph, sh).rare().wait_calls.at(1).reaped == second.key());
 }
 
 TEST_CASE("threads count towards the process and a thread's exit does not end it", "[model]") {
@@ -429,9 +431,9 @@ TEST_CASE("exit_group from a non-leader thread names that thread, whichever thre
     const Process& p = process(graph, worker);
     REQUIRE(p.exit);
     CHECK(p.exit->ns == at_us(201));
-    CHECK(p.exit->status.code == 2);
-    CHECK_FALSE(p.exit->status.signal);
-    CHECK(p.exit->exit_group_tid == 301u);
+    CHECK(p.exit->status().code == 2);
+    CHECK_FALSE(p.exit->status().signal);
+    CHECK(p.exit_group_tid == 301u);
     CHECK(p.exit->last_tid == (leader_dies_last ? 300u : 301u));
   };
   SECTION("the caller exits first") { run(true); }
@@ -444,7 +446,7 @@ TEST_CASE("a single-threaded process's exit names its leader as the exit_group c
   Proc child = s.fork(sh, 4243, 100);
   s.exit(child, exited(0), 500, sh);
   Graph graph = s.graph(1000);
-  CHECK(process(graph, child).exit->exit_group_tid == 4243u);
+  CHECK(process(graph, child).exit_group_tid == 4243u);
 }
 
 TEST_CASE("a process killed by a signal records who sent it", "[model]") {
@@ -460,14 +462,14 @@ TEST_CASE("a process killed by a signal records who sent it", "[model]") {
 
   const Process& p = process(graph, victim);
   REQUIRE(p.exit);
-  CHECK(p.exit->status.signal == 9);
-  CHECK(p.exit->status.code == 0);
-  REQUIRE(p.exit->killed_by);
-  CHECK(p.exit->killed_by->pid == 401);
-  CHECK(p.exit->killed_by->tid == 401);
-  CHECK(p.exit->killed_by->comm == "killer");
-  CHECK(p.exit->killed_by->ns == at_us(150));
-  CHECK(p.exit->exit_group_tid == std::nullopt);  // killed, not exit_group()ed
+  CHECK(p.exit->status().signal == 9);
+  CHECK(p.exit->status().code == 0);
+  REQUIRE(p.rare().killed_by);
+  CHECK(p.rare().killed_by->pid == 401);
+  CHECK(p.rare().killed_by->tid == 401);
+  CHECK(p.rare().killed_by->comm == "killer");
+  CHECK(p.rare().killed_by->ns == at_us(150));
+  CHECK(p.exit_group_tid == std::nullopt);  // killed, not exit_group()ed
 }
 
 TEST_CASE("a process that survives a signal and exits normally has no killer", "[model]") {
@@ -478,7 +480,7 @@ TEST_CASE("a process that survives a signal and exits normally has no killer", "
   s.signal(sender, target, 15, 100);
   s.exit(target, exited(0), 160, sh);
   Graph graph = s.graph(1000);
-  CHECK_FALSE(process(graph, target).exit->killed_by);
+  CHECK_FALSE(process(graph, target).rare().killed_by);
 }
 
 TEST_CASE("a core dump is recorded with the signal", "[model]") {
@@ -491,11 +493,11 @@ TEST_CASE("a core dump is recorded with the signal", "[model]") {
 
   const auto& exit = process(graph, crasher).exit;
   REQUIRE(exit);
-  CHECK(exit->status.signal == 11);
-  CHECK(exit->status.core_dumped);
+  CHECK(exit->status().signal == 11);
+  CHECK(exit->status().core_dumped);
   CHECK(exit->raw_status == (11u | 0x80u));
-  REQUIRE(exit->killed_by);
-  CHECK(exit->killed_by->pid == 4243);
+  REQUIRE(process(graph, crasher).rare().killed_by);
+  CHECK(process(graph, crasher).rare().killed_by->pid == 4243);
 }
 
 TEST_CASE("wait4 reporting a stop or a continue does not reap", "[model]") {
@@ -515,7 +517,7 @@ TEST_CASE("wait4 reporting a stop or a continue does not reap", "[model]") {
   REQUIRE(reaped.reap);
   CHECK(reaped.reap->ns == at_us(510));
 
-  const auto& calls = process(graph, sh).wait_calls;
+  const auto& calls = process(graph, sh).rare().wait_calls;
   REQUIRE(calls.size() == 3);
   CHECK(calls[0].report == WaitReport::stopped);
   CHECK_FALSE(calls[0].reaped);
@@ -532,8 +534,8 @@ TEST_CASE("waitid with WNOWAIT leaves the child a zombie for the next wait", "[m
   s.waitid(sh, kernel::kPPid, 4243, kernel::kWexited | kernel::kWnowait, 4243, kernel::kCldExited, 250, 260);
   Graph peeked = s.graph(300);
   CHECK(process(peeked, child).end_state() == EndState::zombie);
-  CHECK(process(peeked, sh).wait_calls.at(0).report == WaitReport::exited);
-  CHECK_FALSE(process(peeked, sh).wait_calls.at(0).reaped);
+  CHECK(process(peeked, sh).rare().wait_calls.at(0).report == WaitReport::exited);
+  CHECK_FALSE(process(peeked, sh).rare().wait_calls.at(0).reaped);
 
   s.waitid(sh, kernel::kPPid, 4243, kernel::kWexited, 4243, kernel::kCldExited, 300, 310);
   Graph graph = s.graph(1000);
@@ -550,7 +552,7 @@ TEST_CASE("a waitid WNOHANG that finds nothing counts as a poll", "[model]") {
   s.fork(sh, 4243, 100);
   s.waitid(sh, kernel::kPAll, 0, kernel::kWexited | kernel::kWnohang, 0, 0, 200, 201);
   Graph graph = s.graph(1000);
-  CHECK(process(graph, sh).waits.wnohang_polls == 1);
+  CHECK(process(graph, sh).rare().waits.wnohang_polls == 1);
 }
 
 TEST_CASE("the run root is reaped by proclife, the observer", "[model]") {
@@ -567,7 +569,7 @@ TEST_CASE("the run root is reaped by proclife, the observer", "[model]") {
   CHECK(root.fork_ns == at_us(0));
   CHECK(root.parent_pid == kObserver);
   REQUIRE(root.exit);
-  CHECK(root.exit->status.code == 3);
+  CHECK(root.exit->status().code == 3);
   CHECK(root.end_state() == EndState::reaped);
   REQUIRE(root.reap);
   CHECK(root.reap->via == ReapVia::waitid);
@@ -628,7 +630,7 @@ TEST_CASE("a signal the kernel generated names no sender process") {
   }();
   scenario.exit(child, killed(2), 9, sh);
   Graph graph = scenario.graph(20);
-  const auto& killed_by = graph.find(child.key())->exit->killed_by;
+  const auto& killed_by = graph.find(child.key())->rare().killed_by;
   REQUIRE(killed_by);
   CHECK(killed_by->from_kernel);
 }
@@ -663,7 +665,7 @@ TEST_CASE("CLONE_PARENT: the child belongs to its creator's parent, who reaps it
   scenario.wait4(grandparent, -1, 0, 12, exited(0), 4, 5);
   Graph graph = scenario.graph(10);
   const Process* process = graph.find(child.key());
-  CHECK_FALSE(process->orphaned);
+  CHECK_FALSE(process->rare().orphaned);
   REQUIRE(process->reap);
   CHECK(process->reap->reaper_pid == grandparent.pid);
 }
@@ -719,7 +721,7 @@ TEST_CASE("CLONE_PARENT from the fork record: the observer hears of the child un
   const Process* process = graph.find(child.key());
   REQUIRE(process);
   CHECK(process->clone.syscall == CloneSyscall::clone);
-  CHECK_FALSE(process->orphaned);
+  CHECK_FALSE(process->rare().orphaned);
   REQUIRE(process->reap);
   CHECK(process->reap->reaper_pid == grandparent.pid);
 }

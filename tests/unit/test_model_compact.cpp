@@ -40,7 +40,7 @@ struct Counting : GraphObserver {
     ++reaps;
   }
   void on_orphan(const Graph&, const Process& p) override {
-    CHECK(p.orphaned);
+    CHECK(p.rare().orphaned);
     ++orphans;
   }
 };
@@ -92,7 +92,7 @@ TEST_CASE("a zombie whose parent was compacted away is reaped by its free, and l
   s.exit(p, exited(0), 30, sh, 0, 0, init);  // c is adopted by init (untraced)
   s.wait4(sh, -1, 0, p.pid, exited(0), 29, 31);
   f.apply();
-  CHECK(f.graph.find(c.key())->orphaned);
+  CHECK(f.graph.find(c.key())->rare().orphaned);
   CHECK(drop_reaped(f.graph) == 1);
   CHECK(f.graph.find(p.key()) == nullptr);
 
@@ -105,7 +105,7 @@ TEST_CASE("a zombie whose parent was compacted away is reaped by its free, and l
   REQUIRE(orphan);
   REQUIRE(orphan->reap);
   CHECK(orphan->reap->via == ReapVia::released);
-  CHECK(orphan->orphaned->old_parent == p.key());
+  CHECK(orphan->rare().orphaned->old_parent == p.key());
 }
 
 TEST_CASE("compaction keeps the parent-child index of survivors: a later child's reap still matches",
@@ -163,5 +163,5 @@ TEST_CASE("a wait entered again by the same thread replaces the open one", "[mod
     s.events.push_back(Event{at_us(10 + i), 0, sh.task(), wait});
   }
   Graph graph = s.graph(100);
-  CHECK(graph.find(sh.key())->open_waits.size() == 1);
+  CHECK(graph.find(sh.key())->rare().open_waits.size() == 1);
 }

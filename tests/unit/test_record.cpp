@@ -368,6 +368,8 @@ TEST_CASE("a damaged recording gives one error naming its line and the problem",
        R"(trace.ndjson:2: event: "ns" must be an unsigned 64-bit integer, not a string)"},
       {"ns a fraction", with_fork_line(replace(kForkLine, R"("ns":2000)", R"("ns":2000.5)")),
        R"(trace.ndjson:2: event: "ns" must be an unsigned 64-bit integer, not a floating-point number)"},
+      {"ns the graph's absent stamp", with_fork_line(replace(kForkLine, R"("ns":2000)", R"("ns":18446744073709551615)")),
+       R"(trace.ndjson:2: event "ns" is 2^64 - 1, a time no kernel gives)"},
       {"ns too big", with_fork_line(replace(kForkLine, R"("ns":2000)", R"("ns":18446744073709551616)")),
        R"(trace.ndjson:2: event: "ns" must be an unsigned 64-bit integer, not a floating-point number)"},
       {"number beyond a double", with_fork_line(replace(kForkLine, R"("ns":2000)", R"("ns":1e999)")),
@@ -527,7 +529,7 @@ TEST_CASE("an inconsistent recording is replayed with one warning per kind, nami
   CHECK(p->reap->ns >= p->exit->ns);
   const Process* waiter = replay.graph.find({sh.pid, sh.start_ns});
   REQUIRE(waiter);
-  CHECK(waiter->waits.blocked_ns == 0);
+  CHECK(waiter->rare().waits.blocked_ns == 0);
 }
 
 TEST_CASE("a fork after its child's own events is reported, not silently pre-existing", "[record][inconsistent]") {

@@ -438,8 +438,8 @@ TEST_CASE("stacks: hostile symbols, files and modules leave every format valid",
   family.s.stack(family.hostile, StackSite::exit_group, 3500, stack);
   Graph graph = family.graph();
   const Process& hostile = *graph.find(family.hostile.key());
-  REQUIRE(hostile.fork_stack);
-  REQUIRE(hostile.exit->exit_group_stack);
+  REQUIRE(hostile.rare().fork_stack);
+  REQUIRE(hostile.rare().exit_group_stack);
   REQUIRE(reaping_call(graph, hostile)->stack);
 
   auto no_raw_controls = [](const std::string& text) {

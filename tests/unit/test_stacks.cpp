@@ -104,23 +104,22 @@ TEST_CASE("stacks: each reaches its call: the wait call, the child forked, the e
   const Process& python = *graph.find(scenario.python.key());
   const Process& worker = *graph.find(scenario.worker.key());
 
-  REQUIRE(worker.fork_stack);
-  CHECK(worker.fork_stack->frames[2].symbol == "Popen._launch");
+  REQUIRE(worker.rare().fork_stack);
+  CHECK(worker.rare().fork_stack->frames[2].symbol == "Popen._launch");
   REQUIRE(worker.exit);
-  REQUIRE(worker.exit->exit_group_stack);
-  CHECK(worker.exit->exit_group_stack->frames[1].symbol == "os__exit");
-  CHECK(!worker.exit_group_stack);  // moved to the exit, not kept twice
+  REQUIRE(worker.rare().exit_group_stack);
+  CHECK(worker.rare().exit_group_stack->frames[1].symbol == "os__exit");
 
-  REQUIRE(python.wait_calls.size() == 3);
+  REQUIRE(python.rare().wait_calls.size() == 3);
   for (int poll : {0, 1}) {
     INFO("poll " << poll);
-    REQUIRE(python.wait_calls[poll].stack);  // WNOHANG calls that found nothing keep theirs too
-    CHECK(python.wait_calls[poll].stack->frames[3].symbol == "_cleanup");
+    REQUIRE(python.rare().wait_calls[poll].stack);  // WNOHANG calls that found nothing keep theirs too
+    CHECK(python.rare().wait_calls[poll].stack->frames[3].symbol == "_cleanup");
   }
-  REQUIRE(python.wait_calls[2].stack);
-  CHECK(python.wait_calls[2].reaped == scenario.worker.key());
-  CHECK(python.wait_calls[2].stack->frames[4].symbol == "BaseProcess.join");
-  CHECK(python.open_waits.empty());
+  REQUIRE(python.rare().wait_calls[2].stack);
+  CHECK(python.rare().wait_calls[2].reaped == scenario.worker.key());
+  CHECK(python.rare().wait_calls[2].stack->frames[4].symbol == "BaseProcess.join");
+  CHECK(python.rare().open_waits.empty());
   CHECK(graph.has_stacks());
   CHECK(graph.unmatched_stacks() == 0);
 }
@@ -136,13 +135,13 @@ TEST_CASE("stacks: a wait's stack after its return (no enter hook), or while it 
   Graph graph = s.graph(1000);
 
   const Process& process = *graph.find(sh.key());
-  REQUIRE(process.wait_calls.size() == 1);
-  REQUIRE(process.wait_calls[0].stack);
-  CHECK(process.wait_calls[0].stack->frames[0].symbol == "waitproc");
-  REQUIRE(process.open_waits.size() == 1);
-  REQUIRE(process.open_waits[0].stack);
-  CHECK(process.open_waits[0].stack->frames[0].symbol == "waitforjob");
-  CHECK_FALSE(graph.find(child.key())->fork_stack);
+  REQUIRE(process.rare().wait_calls.size() == 1);
+  REQUIRE(process.rare().wait_calls[0].stack);
+  CHECK(process.rare().wait_calls[0].stack->frames[0].symbol == "waitproc");
+  REQUIRE(process.rare().open_waits.size() == 1);
+  REQUIRE(process.rare().open_waits[0].stack);
+  CHECK(process.rare().open_waits[0].stack->frames[0].symbol == "waitforjob");
+  CHECK_FALSE(graph.find(child.key())->rare().fork_stack);
   // Where it hangs, in the tree and in JSON.
   std::ostringstream text;
   write_text_report(graph, {{"sh"}}, text);
@@ -167,8 +166,8 @@ TEST_CASE("stacks for calls the graph does not hold are counted, never attached"
   Graph graph = s.graph(1000);
 
   CHECK(graph.unmatched_stacks() == 5);
-  CHECK(graph.find(child.key())->fork_stack->frames[0].symbol == "the_real_fork");
-  CHECK(!graph.find(sh.key())->wait_calls[0].stack);
+  CHECK(graph.find(child.key())->rare().fork_stack->frames[0].symbol == "the_real_fork");
+  CHECK(!graph.find(sh.key())->rare().wait_calls[0].stack);
   CHECK(!graph.find({77, at_us(0)}));  // a stack makes no process
   auto json = json_report(graph, {{"sh"}});
   CHECK(json["unmatched_stacks"] == 5);
@@ -191,11 +190,11 @@ TEST_CASE("stacks: a polling loop keeps 64, counts the rest, and a reaping call 
 
   const Process& process = *graph.find(sh.key());
   size_t with_stack = 0;
-  for (const auto& call : process.wait_calls) with_stack += call.stack.has_value();
+  for (const auto& call : process.rare().wait_calls) with_stack += call.stack.has_value();
   CHECK(with_stack == Graph::kMaxWaitStacks + 1);
-  CHECK(process.waits.stacks_dropped == 100 - Graph::kMaxWaitStacks);
-  REQUIRE(process.wait_calls.back().stack);
-  CHECK(process.wait_calls.back().stack->frames[0].symbol == "reap_it");
+  CHECK(process.rare().waits.stacks_dropped == 100 - Graph::kMaxWaitStacks);
+  REQUIRE(process.rare().wait_calls.back().stack);
+  CHECK(process.rare().wait_calls.back().stack->frames[0].symbol == "reap_it");
   CHECK(json_report(graph, {{"sh"}})["processes"][0]["waits"]["stacks_dropped"] == 36);
   CHECK(explain_text(graph).find("(the stacks of 36 more that reaped nothing were not kept)") != std::string::npos);
 }
@@ -206,7 +205,7 @@ TEST_CASE("stacks go with their process when the monitor compacts the graph", "[
   CHECK(graph.compact([&](const Process& p) { return p.key == scenario.worker.key(); }) == 1);
   CHECK(!graph.find(scenario.worker.key()));
   const Process& python = *graph.find(scenario.python.key());
-  CHECK(python.wait_calls[2].stack->frames[4].symbol == "BaseProcess.join");  // the survivor keeps its own
+  CHECK(python.rare().wait_calls[2].stack->frames[4].symbol == "BaseProcess.join");  // the survivor keeps its own
 }
 
 TEST_CASE("explain: where each fork and the reaping wait were called, polls folded by call site",

@@ -120,8 +120,8 @@ mon::SigchldDisposition to_monitor(SigchldDisposition disposition) {
 mon::ProcessKey mkey(ProcKey key) { return {static_cast<int32_t>(key.pid), key.start_ns}; }
 
 std::string_view exit_kind(const ExitRecord& exit) {
-  if (exit.status.signal) return "signal";
-  return exit.status.code == 0 ? "code0" : "nonzero";
+  if (exit.status().signal) return "signal";
+  return exit.status().code == 0 ? "code0" : "nonzero";
 }
 
 // Where the records go: stdout, or a file reopened on SIGHUP (logrotate).
@@ -187,7 +187,7 @@ class Monitor : public GraphObserver {
     if (process.parent) parent.key = mkey(*process.parent);
     if (const Process* p = process.parent ? graph.find(*process.parent) : nullptr) {
       parent.comm = p->comm.str();
-      for (const auto& wait : p->open_waits)
+      for (const auto& wait : p->rare().open_waits)
         if (wait.target_pid > 0 && static_cast<uint32_t>(wait.target_pid) != process.key.pid &&
             static_cast<uint32_t>(wait.target_pid) != process.ns_pid)
           parent.state.waiting_for_other_child = true;
@@ -212,7 +212,7 @@ class Monitor : public GraphObserver {
   void on_orphan(const Graph& graph, const Process& process) override {
     if (!filtered()) metrics_.orphans.inc();
     if (filtered() && !in_scope_pid(process.key.pid)) return;
-    const OrphanRecord& orphan = *process.orphaned;
+    const OrphanRecord& orphan = *process.rare().orphaned;
     const Process* old_parent = graph.find(orphan.old_parent);
     const Process* adopter = graph.find(orphan.new_parent);
     bool by_init = orphan.new_parent.pid == 1 || (adopter && adopter->ns_pid == 1);
@@ -306,7 +306,7 @@ class Monitor : public GraphObserver {
       metrics_.reaps.at(reap_via_name(process.reap->via)).inc();
       if (auto zombie = process.zombie_ns()) metrics_.zombie_seconds.observe(*zombie / 1e9);
     }
-    if (process.orphaned) metrics_.orphans.inc();
+    if (process.rare().orphaned) metrics_.orphans.inc();
   }
 
   void write_lifetime(const Process& process) {

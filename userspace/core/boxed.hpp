@@ -54,6 +54,7 @@ class RareVector {
   // The elements, writable, without creating the storage.
   std::span<T> span() { return items_ ? std::span<T>(*items_) : std::span<T>(); }
   void push_back(T item) { items().push_back(std::move(item)); }
+  void clear() { items_.reset(); }
   // Without creating the storage when there is nothing to erase.
   template <typename Predicate>
   void erase_if(Predicate matches) {

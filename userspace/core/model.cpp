@@ -1,6 +1,7 @@
 #include "model.hpp"
 
 #include <algorithm>
+#include <ranges>
 #include <stdexcept>
 
 namespace proclife {
@@ -234,7 +235,7 @@ void Graph::on_exit(const Event& e, const ExitEvent& exit) {
   size_t index = ensure(e.task.process());
   Process& process = at(index);
   if (e.task.tid == e.task.tgid) {
-    process.leader_exit_code = exit.exit_code;
+    if (!exit.group_dead) process.edit_rare().leader_exit_code = exit.exit_code;
     if (!exit.comm.empty()) process.comm = exit.comm;
   }
   // do_group_exit() sets SIGNAL_GROUP_EXIT for the caller; every thread it
@@ -257,22 +258,17 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
   // exit_group()ed, else the leader's own exit code.
   uint32_t raw = (exit.signal_flags & kernel::kSignalGroupExit) ? exit.group_exit_code
                  : e.task.tid == e.task.tgid                    ? exit.exit_code
-                                                                : process.leader_exit_code.value_or(exit.exit_code);
+                                                                : process.rare().leader_exit_code.value_or(exit.exit_code);
   uint64_t ns = not_before(e.ns, last_event_ns(process), Inconsistency::event_before_fork, process, "exit");
-  ExitRecord record{
-      .ns = ns, .raw_status = raw, .last_tid = e.task.tid, .exit_group_tid = process.exit_group_tid,
-      .status = decode_exit_status(raw)};
-  if (record.status.signal) {
-    auto sender = last_signal_.find(signal_slot(e.task.tgid, *record.status.signal));
-    if (sender != last_signal_.end()) record.killed_by = sender->second;
+  ExitRecord record{.ns = ns, .cgroup_id = exit.cgroup_id, .raw_status = raw, .last_tid = e.task.tid};
+  if (auto signal = record.status().signal) {
+    auto sender = last_signal_.find(signal_slot(e.task.tgid, *signal));
+    if (sender != last_signal_.end()) process.edit_rare().killed_by = sender->second;
   }
   // Its pid may be reused: nothing of what it received may outlive it.
   for (int sig = 1; sig <= 64; ++sig) last_signal_.erase(signal_slot(e.task.tgid, sig));
   pending_sigchld_.erase(e.task.tgid);
-  record.cgroup_id = exit.cgroup_id;
-  record.exit_group_stack = std::move(process.exit_group_stack);
-  process.exit_group_stack.reset();
-  process.exit = std::move(record);
+  process.exit = record;
   process.exit_signal = exit.exit_signal;
   process.parent_sigchld = sigchld_disposition(exit.parent_sigchld_handler);
   if (process.ns_level == 0 && exit.ns_level > 0) {
@@ -307,12 +303,13 @@ void Graph::reparent_children(size_t index, const Event& e, const ExitEvent& exi
   if (!new_parent.pid) return;
   std::optional<size_t> adopter = index_of(new_parent);
   std::vector<size_t> children;
-  if (!at(index).children.empty()) children.swap(at(index).children.items());
+  if (!at(index).children.empty()) children.assign(at(index).children.begin(), at(index).children.end());
+  at(index).children.clear();
   for (size_t child : children) {
     Process& orphan = at(child);
     if (orphan.reap || orphan.parent != at(index).key) continue;
     unlink_child(child);
-    orphan.orphaned = OrphanRecord{e.ns, at(index).key, new_parent, adopter ? at(*adopter).comm : std::string()};
+    orphan.edit_rare().orphaned = OrphanRecord{e.ns, at(index).key, new_parent, adopter ? at(*adopter).comm : std::string()};
     orphan.parent = adopter ? std::optional(new_parent) : std::nullopt;
     orphan.parent_pid = new_parent.pid;
     link_child(child);
@@ -334,7 +331,7 @@ void Graph::link_child(size_t child) {
   const Process& process = at(child);
   auto slot = parent_slot(process);
   if (!slot) return;
-  if (*slot != kObserverSlot) at(*slot).children.push_back(child);
+  if (*slot != kObserverSlot) at(*slot).children.push_back(static_cast<uint32_t>(child));
   // wait4 and waitid report pids as the caller's namespace sees them.
   unreaped_children_[child_slot_key(*slot, process.key.pid)] = child;
   if (process.ns_pid != process.key.pid) unreaped_children_[child_slot_key(*slot, process.ns_pid)] = child;
@@ -378,13 +375,14 @@ void Graph::on_free(const Event& e, const FreeEvent& free) {
   // an orphan), it used waitid without an infop, or no wait results are
   // traced at all. The time is the free's, an RCU grace period after the
   // real reap.
-  if (free.parent.tgid && process.orphaned && free.parent.process() == process.orphaned->old_parent) {
+  const auto& orphaned = process.rare().orphaned;
+  if (free.parent.tgid && orphaned && free.parent.process() == orphaned->old_parent) {
     // Its parent reaped it before dying, which only the release tells
     // without wait results: it was never orphaned.
     unlink_child(*index);
-    process.parent = process.orphaned->old_parent;
-    process.parent_pid = process.orphaned->old_parent.pid;
-    process.orphaned.reset();
+    process.parent = orphaned->old_parent;
+    process.parent_pid = orphaned->old_parent.pid;
+    process.edit_rare().orphaned.reset();
     note_parent_refs(*index);
   }
   ReapRecord reap;
@@ -401,8 +399,9 @@ void Graph::on_wait_enter(const Event& e, const WaitEnterEvent& wait) {
   Process& process = at(ensure(e.task.process()));
   // A thread is in one wait at a time: without the syscall hook no return
   // closes the last one.
-  process.open_waits.erase_if([&](const OpenWait& open) { return open.tid == e.task.tid; });
-  process.open_waits.push_back({e.ns, e.task.tid, wait.target_pid});
+  auto& open_waits = process.edit_rare().open_waits;
+  std::erase_if(open_waits, [&](const OpenWait& open) { return open.tid == e.task.tid; });
+  open_waits.push_back({e.ns, e.task.tid, wait.target_pid});
 }
 
 void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
@@ -435,30 +434,30 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
     }
   }
   if (!waiter) return;
-  Process& process = at(*waiter);
+  RareParts& rare = at(*waiter).edit_rare();
   Boxed<Stack> stack;
-  for (auto& open : process.open_waits.span())
+  for (auto& open : rare.open_waits)
     if (open.tid == e.task.tid) stack = std::move(open.stack);
-  process.open_waits.erase_if([&](const OpenWait& open) { return open.tid == e.task.tid; });
-  process.waits.calls++;
+  std::erase_if(rare.open_waits, [&](const OpenWait& open) { return open.tid == e.task.tid; });
+  rare.waits.calls++;
   bool found_nothing = wait.syscall == WaitSyscall::wait4 ? wait.ret == 0 : wait.ret == 0 && wait.info_pid == 0;
-  if (wnohang && found_nothing) process.waits.wnohang_polls++;
-  if (!wnohang && e.ns >= enter_ns) process.waits.blocked_ns += e.ns - enter_ns;
-  if (process.wait_calls.size() >= kMaxWaitCalls) {
-    if (stack) process.waits.stacks_dropped++;
+  if (wnohang && found_nothing) rare.waits.wnohang_polls++;
+  if (!wnohang && e.ns >= enter_ns) rare.waits.blocked_ns += e.ns - enter_ns;
+  if (rare.wait_calls.size() >= kMaxWaitCalls) {
+    if (stack) rare.waits.stacks_dropped++;
     return;
   }
-  keep_wait_stack(process, call, std::move(stack));
-  process.wait_calls.push_back(std::move(call));
+  keep_wait_stack(rare.waits, call, std::move(stack));
+  rare.wait_calls.push_back(std::move(call));
 }
 
-void Graph::keep_wait_stack(Process& process, WaitCall& call, Boxed<Stack> stack) {
+void Graph::keep_wait_stack(WaitStats& waits, WaitCall& call, Boxed<Stack> stack) {
   if (!stack) return;
-  if (!call.reaped && process.waits.stacks_kept >= kMaxWaitStacks) {
-    process.waits.stacks_dropped++;
+  if (!call.reaped && waits.stacks_kept >= kMaxWaitStacks) {
+    waits.stacks_dropped++;
     return;
   }
-  if (!call.reaped) process.waits.stacks_kept++;
+  if (!call.reaped) waits.stacks_kept++;
   call.stack = std::move(stack);
 }
 
@@ -467,11 +466,12 @@ void Graph::visit_stacks(const std::function<void(Stack&)>& visit) {
     if (stack) visit(*stack);
   };
   for (Process& process : procs_) {
-    each(process.fork_stack);
-    each(process.exit_group_stack);
-    if (process.exit) each(process.exit->exit_group_stack);
-    for (WaitCall& call : process.wait_calls.span()) each(call.stack);
-    for (OpenWait& wait : process.open_waits.span()) each(wait.stack);
+    if (!process.rare_parts) continue;
+    RareParts& rare = *process.rare_parts;
+    each(rare.fork_stack);
+    each(rare.exit_group_stack);
+    for (WaitCall& call : rare.wait_calls) each(call.stack);
+    for (OpenWait& wait : rare.open_waits) each(wait.stack);
   }
 }
 
@@ -487,33 +487,32 @@ void Graph::on_stack(const Event& e, const StackEvent& event) {
   Process& process = at(*caller);
   switch (event.site) {
     case StackSite::wait:
+      if (!process.rare_parts) break;
       // Sent after the wait_enter, so usually while the call is open; a
       // probe without the enter hook leaves only the returned call.
-      for (auto& open : process.open_waits.span())
+      for (auto& open : process.rare_parts->open_waits)
         if (open.tid == e.task.tid && open.since_ns == event.site_ns && !open.stack) {
           open.stack = event.stack;
           return;
         }
-      for (auto call = process.wait_calls.span().rbegin(); call != process.wait_calls.span().rend(); ++call) {
-        if (call->tid != e.task.tid) continue;
-        if (call->enter_ns != event.site_ns || call->stack) break;
-        keep_wait_stack(process, *call, event.stack);
+      for (auto& call : std::views::reverse(process.rare_parts->wait_calls)) {
+        if (call.tid != e.task.tid) continue;
+        if (call.enter_ns != event.site_ns || call.stack) break;
+        keep_wait_stack(process.rare_parts->waits, call, event.stack);
         return;
       }
       break;
     case StackSite::fork:
-      if (auto child = forked_at(*caller, event.site_ns); child && !at(*child).fork_stack) {
-        at(*child).fork_stack = event.stack;
+      if (auto child = forked_at(*caller, event.site_ns); child && !at(*child).rare().fork_stack) {
+        at(*child).edit_rare().fork_stack = event.stack;
         return;
       }
       break;
     case StackSite::exit_group:
-      if (!process.exit) {
-        process.exit_group_stack = event.stack;
-        return;
-      }
-      if (!process.exit->exit_group_stack) {
-        process.exit->exit_group_stack = event.stack;
+      // Before the exit a later call's stack replaces an earlier one; after
+      // it, the first to arrive is the caller's.
+      if (!process.exit || !process.rare().exit_group_stack) {
+        process.edit_rare().exit_group_stack = event.stack;
         return;
       }
       break;
@@ -558,7 +557,7 @@ void Graph::on_signal_generate(const Event& e, const SignalEvent& sig) {
   if (!child) return;
   Process& process = at(*child);
   if (!is_exit_report(sig.info_code)) {
-    process.stop_signals.push_back({e.ns, sig.info_code, sigchld_result(sig.result)});
+    process.edit_rare().stop_signals.push_back({e.ns, sig.info_code, sigchld_result(sig.result)});
     return;
   }
   if (process.sigchld) return;
@@ -586,7 +585,7 @@ void Graph::on_signal_deliver(const Event& e, const SignalEvent& sig) {
 size_t Graph::compact(const std::function<bool(const Process&)>& drop) {
   constexpr size_t kGone = SIZE_MAX;
   std::vector<size_t> remap(procs_.size(), kGone);
-  std::deque<Process> kept;
+  ChunkedVector<Process> kept;
   for (size_t i = 0; i < procs_.size(); ++i) {
     if (drop(procs_[i])) continue;
     remap[i] = kept.size();
@@ -601,8 +600,8 @@ size_t Graph::compact(const std::function<bool(const Process&)>& drop) {
   by_key_.clear();
   for (size_t i = 0; i < procs_.size(); ++i) {
     by_key_.insert(procs_[i].key, i, key_of());
-    procs_[i].children.erase_if([&](size_t child) { return remap[child] == kGone; });
-    for (size_t& child : procs_[i].children.span()) child = remap[child];
+    procs_[i].children.erase_if([&](uint32_t child) { return remap[child] == kGone; });
+    for (uint32_t& child : procs_[i].children.span()) child = static_cast<uint32_t>(remap[child]);
   }
 
   std::unordered_map<uint32_t, std::vector<size_t>> pending;

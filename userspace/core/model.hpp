@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "boxed.hpp"
+#include "chunked_vector.hpp"
 #include "comm.hpp"
 #include "events.hpp"
 #include "kernel.hpp"
@@ -66,13 +66,11 @@ struct SignalSender {
 
 struct ExitRecord {
   uint64_t ns = 0;
-  uint64_t cgroup_id = 0;         // cgroup2 id at exit; 0 unknown
-  Boxed<SignalSender> killed_by;  // who sent the fatal signal
-  Boxed<Stack> exit_group_stack;  // --stacks: where exit_group was called
+  uint64_t cgroup_id = 0;  // cgroup2 id at exit; 0 unknown
   uint32_t raw_status = 0;
-  uint32_t last_tid = 0;       // the thread whose exit ended the process
-  OptionalU32 exit_group_tid;  // the thread that called exit_group
-  ExitStatus status;
+  uint32_t last_tid = 0;  // the thread whose exit ended the process
+
+  ExitStatus status() const { return decode_exit_status(raw_status); }
 };
 
 struct SigchldRecord {
@@ -139,9 +137,26 @@ struct ChildSignal {  // SIGCHLD for a stop or continue
   SigchldResult result = SigchldResult::delivered;
 };
 
-// One per process the trace saw: tens of thousands in a long trace, so the
-// small fields are grouped to waste no padding, and what most processes
-// never have is Boxed or a RareVector.
+// What most processes never have, in one box a record pays a pointer for
+// until it has any of it: a parent's waits, stop signals, an orphaning, a
+// fatal signal's sender, stacks.
+struct RareParts {
+  WaitStats waits;
+  std::vector<WaitCall> wait_calls;  // the first Graph::kMaxWaitCalls
+  std::vector<OpenWait> open_waits;  // at the end: what it hangs in
+  std::vector<ChildSignal> stop_signals;
+  std::optional<OrphanRecord> orphaned;
+  std::optional<SignalSender> killed_by;  // who sent the fatal signal, once it exited
+  Boxed<Stack> fork_stack;        // --stacks: where its parent called fork/clone
+  Boxed<Stack> exit_group_stack;  // --stacks: where exit_group was called
+  // Its leader's exit code when the leader died first: the process's wait
+  // status when it ends by its last thread's exit (wait_task_zombie()).
+  OptionalU32 leader_exit_code;
+};
+
+// One per process the trace saw: hundreds of thousands in a long trace, so the
+// small fields are grouped to waste no padding, what most processes never have
+// is in RareParts, and the record fits in 256 bytes (see kProcessBytes).
 struct Process {
   ProcKey key;
   uint32_t ns_pid = 0;
@@ -155,25 +170,22 @@ struct Process {
   int32_t exit_signal = kernel::kSigchld;
   uint32_t threads = 1;  // ever, the leader included
   Comm comm;
-  std::vector<ExecRecord> execs;
-  std::optional<ExitRecord> exit;
-  std::optional<SigchldRecord> sigchld;
-  RareVector<ChildSignal> stop_signals;
-  std::optional<ReapRecord> reap;
-  Boxed<OrphanRecord> orphaned;
-  WaitStats waits;
-  RareVector<WaitCall> wait_calls;  // the first kMaxWaitCalls
-  RareVector<OpenWait> open_waits;  // at the end: what it hangs in
-  RareVector<size_t> children;      // indices of everything it was parent of (skip the reaped)
-  Boxed<Stack> fork_stack;  // --stacks: where its parent called fork/clone
-  // --stacks: exit_group's stack, until the process ends (then ExitRecord's).
-  Boxed<Stack> exit_group_stack;
-  // Kept until the process ends, to compute its wait status as the kernel does.
-  OptionalU32 leader_exit_code;
-  OptionalU32 exit_group_tid;
+  RareVector<ExecRecord> execs;
+  Stamped<ExitRecord, &ExitRecord::ns> exit;
+  Stamped<SigchldRecord, &SigchldRecord::generated_ns> sigchld;
+  Stamped<ReapRecord, &ReapRecord::ns> reap;
+  RareVector<uint32_t> children;  // indices of everything it was parent of (skip the reaped)
+  Boxed<RareParts> rare_parts;    // read through rare(), written through edit_rare()
+  OptionalU32 exit_group_tid;  // the thread that called exit_group
   SigchldDisposition parent_sigchld = SigchldDisposition::default_action;  // when this exited
   bool pre_existing = false;  // its fork was not seen
   bool freed = false;
+
+  const RareParts& rare() const { return rare_parts ? *rare_parts : kNoRareParts; }
+  RareParts& edit_rare() {
+    if (!rare_parts) rare_parts = RareParts{};
+    return *rare_parts;
+  }
 
   EndState end_state() const;
   // When it became a zombie: exit_notify() (SIGCHLD generated, when that
@@ -182,7 +194,16 @@ struct Process {
   // From zombie_since_ns() to the reap. Absent without both, or when the
   // reap is stamped before the exit (the events disagree).
   std::optional<uint64_t> zombie_ns() const;
+
+ private:
+  static inline const RareParts kNoRareParts{};
 };
+
+// Records are most of proclife's memory in a long trace: with the index and
+// its parent's children list, a process costs about 270 bytes (52 MiB for
+// 200,000 processes).
+inline constexpr size_t kProcessBytes = 256;
+static_assert(sizeof(Process) <= kProcessBytes, "a process record outgrew its budget");
 
 // What no kernel sends, yet a damaged or edited recording can hold: events of
 // one process in an impossible order. The graph repairs each so that no
@@ -275,8 +296,8 @@ class Graph {
   // `stack` row; then apply() calls it like every handler.
   void on_stack(const Event& e, const StackEvent& stack);
 
-  // A deque: growing never copies the processes already recorded.
-  const std::deque<Process>& processes() const { return procs_; }
+  // Growing never moves the processes already recorded.
+  const ChunkedVector<Process>& processes() const { return procs_; }
   const Process* find(ProcKey key) const;
   std::optional<size_t> index_of(ProcKey key) const;
   uint64_t origin_ns() const { return options_.origin_ns; }
@@ -318,7 +339,7 @@ class Graph {
   void on_signal_generate(const Event& e, const SignalEvent& sig);
   void on_signal_deliver(const Event& e, const SignalEvent& sig);
   std::optional<size_t> forked_at(size_t parent, uint64_t ns) const;
-  void keep_wait_stack(Process& process, WaitCall& call, Boxed<Stack> stack);
+  void keep_wait_stack(WaitStats& waits, WaitCall& call, Boxed<Stack> stack);
 
   void end_process(size_t index, const Event& e, const ExitEvent& exit);
   void reparent_children(size_t index, const Event& e, const ExitEvent& exit);
@@ -333,7 +354,7 @@ class Graph {
 
   GraphOptions options_;
   GraphObserver* observer_ = nullptr;
-  std::deque<Process> procs_;
+  ChunkedVector<Process> procs_;
   ProcessIndex by_key_;
   std::unordered_map<uint32_t, std::vector<size_t>> pending_sigchld_;  // by receiving tgid
   std::unordered_map<uint64_t, SignalSender> last_signal_;  // (tgid << 8 | sig) -> sender

@@ -1,4 +1,4 @@
-// The graph's processes by (pid, start time), as indices into its deque.
+// The graph's processes by (pid, start time), as indices into its records.
 // An open-addressing table of 32-bit slots (index + 1; 0 is empty) that reads
 // each candidate's key back from the graph through `key_of`: 8 to 16 bytes a
 // process, where an unordered_map node and its bucket took about 56, in a

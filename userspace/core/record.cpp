@@ -444,6 +444,8 @@ Event read_event(const Json& line, const LineContext& where) {
   if (known == kEventKindNames.end()) where.fail("unknown event kind " + quoted_for_message(kind));
   Event event;
   common("ns", event.ns);
+  // The graph marks an absent exit, SIGCHLD or reap with this stamp.
+  if (event.ns == std::numeric_limits<uint64_t>::max()) where.fail("event \"ns\" is 2^64 - 1, a time no kernel gives");
   common("cpu", event.cpu);
   common("task", event.task);
   FieldReader body(line, kind + " event", where);

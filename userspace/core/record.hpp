@@ -34,8 +34,8 @@
 //
 // Reading is strict, since the file may be damaged or hostile (a line is read
 // up to 16 MiB and no further: past it, an error): every field of
-// a kind is required and typed (integers range-checked, no floats), and the
-// first problem throws one RecordingError naming the line ("trace.ndjson:17:
+// a kind is required and typed (integers range-checked, no floats; an event's
+// ns below 2^64 - 1, the graph's "absent" stamp), and the first problem throws one RecordingError naming the line ("trace.ndjson:17:
 // event has no \"ns\""). Unknown keys are ignored; an unknown type or kind is
 // an error; the optional fields are the trailer's decode_errors (0 when
 // absent, as in recordings made before it existed), the header's reap_source

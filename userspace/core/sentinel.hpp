@@ -5,9 +5,11 @@
 // absent, which is what such a value means anyway.
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <utility>
 
 #include "events.hpp"
 
@@ -54,5 +56,35 @@ using OptionalNs = Sentinel<uint64_t, std::numeric_limits<uint64_t>::max()>;
 using OptionalU32 = Sentinel<uint32_t, std::numeric_limits<uint32_t>::max()>;
 // No process starts at the last nanosecond of the clock.
 using OptionalKey = Sentinel<ProcKey, ProcKey{0, std::numeric_limits<uint64_t>::max()}>;
+
+// An optional record whose own timestamp is its flag: absent while the
+// `kStamp` member holds 2^64 - 1, a time no kernel event carries (recordings
+// refuse it). std::optional would add 8 bytes of flag and padding to each of
+// the records every process ends up with (exit, SIGCHLD, reap).
+template <typename T, uint64_t T::*kStamp>
+class Stamped {
+ public:
+  static constexpr uint64_t kNoStamp = std::numeric_limits<uint64_t>::max();
+
+  Stamped() { value_.*kStamp = kNoStamp; }
+  Stamped(std::nullopt_t) : Stamped() {}  // NOLINT
+  Stamped(T value) : value_(std::move(value)) { assert(has_value()); }  // NOLINT
+  Stamped& operator=(T value) {
+    value_ = std::move(value);
+    assert(has_value());
+    return *this;
+  }
+
+  bool has_value() const { return value_.*kStamp != kNoStamp; }
+  explicit operator bool() const { return has_value(); }
+  T& operator*() { return value_; }
+  const T& operator*() const { return value_; }
+  T* operator->() { return &value_; }
+  const T* operator->() const { return &value_; }
+  void reset() { *this = Stamped(); }
+
+ private:
+  T value_;
+};
 
 }  // namespace proclife

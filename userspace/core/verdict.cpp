@@ -21,15 +21,15 @@ bool leaked(const Graph& graph, const Process& process, uint64_t cmd_end) {
   return !process.reap || process.reap->ns > cmd_end;
 }
 
-bool orphan(const Process& process) { return process.orphaned.has_value(); }
+bool orphan(const Process& process) { return process.rare().orphaned.has_value(); }
 
 bool unreaped_by_traced_parent(const Process& process) {
   return process.end_state() == EndState::zombie && process.parent.has_value();
 }
 
 bool killed(const Graph& graph, const Process& process) {
-  if (is_cmd(graph, process) || !process.exit || !process.exit->status.signal) return false;
-  const auto& sender = process.exit->killed_by;
+  if (is_cmd(graph, process) || !process.exit || !process.exit->status().signal) return false;
+  const auto& sender = process.rare().killed_by;
   return !(sender && graph.observer_pid() && sender->pid == graph.observer_pid());
 }
 

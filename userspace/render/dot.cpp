@@ -85,7 +85,7 @@ std::string node_label(const Graph& graph, const Process& process, const Verdict
     lines.push_back("still running" + (ran ? " after " + ran_text : std::string(" at the end")));
   } else if (process.exit) {
     std::string status = exit_text(process);
-    if (const auto& killer = process.exit->killed_by) status += " from " + describe_sender(*killer);
+    if (const auto& killer = process.rare().killed_by) status += " from " + describe_sender(*killer);
     lines.push_back(ran ? status + ", ran " + ran_text : status);
   }
   if (process.exit || process.reap) lines.push_back(reap_sentence(graph, process, window));
@@ -131,7 +131,7 @@ void write_edges(const Graph& graph, size_t index, std::set<External>& externals
       out << fmt::format("  {} -> {} [tooltip=\"{}{}\"{}];\n", node_id(*parent), node_id(index), kind, when,
                          kind == "fork" ? "" : fmt::format(", label=\"{}\"", kind));
     }
-  if (const auto& orphan = process.orphaned; orphan && orphan->new_parent.pid) {
+  if (const auto& orphan = process.rare().orphaned; orphan && orphan->new_parent.pid) {
     std::string from = endpoint(graph, orphan->new_parent, orphan->new_parent.pid, orphan->new_parent_comm, externals);
     out << fmt::format("  {} -> {} [style=dotted, color=\"{}\", fontcolor=\"{}\", label=\"adopted {}\"];\n", from,
                        node_id(index), kAdoptColor, kAdoptColor, format_offset(graph.rel(orphan->ns)));

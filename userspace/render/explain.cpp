@@ -76,7 +76,7 @@ struct ChildWaits {
 ChildWaits waits_for(const Process& parent, const Process& child) {
   ChildWaits out;
   uint64_t from = child.fork_ns.value_or(0);
-  for (const auto& call : parent.wait_calls) {
+  for (const auto& call : parent.rare().wait_calls) {
     if (call.exit_ns < from || !may_target(call, child)) continue;
     if (call.reaped && *call.reaped == child.key) {
       out.reaping = &call;
@@ -167,7 +167,7 @@ std::string reap_text(const Graph& graph, const Process* parent, const Process& 
 
 std::string stops_text(const Graph& graph, const Process& child) {
   std::string text;
-  for (const auto& stop : child.stop_signals) {
+  for (const auto& stop : child.rare().stop_signals) {
     const char* what = stop.info_code == kernel::kCldContinued ? "continued" : stop.info_code == kernel::kCldTrapped ? "trapped" : "stopped";
     text += fmt::format("{} at {} (SIGCHLD {}), ", what, format_offset(graph.rel(stop.ns)), sigchld_result_name(stop.result));
   }
@@ -177,10 +177,10 @@ std::string stops_text(const Graph& graph, const Process& child) {
 void explain_child(const Graph& graph, const Process* parent, const Process& child, const TraceWindow& window,
                    uint64_t cmd_end, std::ostream& out) {
   out << "  - " << describe_process(child);
-  if (child.orphaned) {
-    out << fmt::format(": orphaned at {} when {} died, adopted by {}", format_offset(graph.rel(child.orphaned->ns)),
-                       describe_pid(child.orphaned->old_parent.pid, parent ? parent->comm : ""),
-                       describe_pid(child.orphaned->new_parent.pid, child.orphaned->new_parent_comm));
+  if (const auto& orphaned = child.rare().orphaned) {
+    out << fmt::format(": orphaned at {} when {} died, adopted by {}", format_offset(graph.rel(orphaned->ns)),
+                       describe_pid(orphaned->old_parent.pid, parent ? parent->comm : ""),
+                       describe_pid(orphaned->new_parent.pid, orphaned->new_parent_comm));
     out << (child.exit ? ";" : ".");
   }
   if (!child.exit && child.reap) {
@@ -191,7 +191,7 @@ void explain_child(const Graph& graph, const Process* parent, const Process& chi
     out << " still running when the trace ended" << (leaked(graph, child, cmd_end) ? " (leaked).\n" : ".\n");
     return;
   }
-  out << fmt::format(" {}{} at {}; {}; ", stops_text(graph, child), describe_exit(child.exit->status),
+  out << fmt::format(" {}{} at {}; {}; ", stops_text(graph, child), describe_exit(child.exit->status()),
                      format_offset(graph.rel(child.exit->ns)),
                      sigchld_text(graph, child));
   if (!child.reap) {
@@ -204,9 +204,9 @@ void explain_child(const Graph& graph, const Process* parent, const Process& chi
 // --stacks: where in the program the parent forked the child, polled for
 // it and reaped it. Nothing without stacks.
 void explain_call_sites(const Graph& graph, const Process& parent, const Process& child, std::ostream& out) {
-  if (child.fork_stack)
+  if (child.rare().fork_stack)
     out << fmt::format("    {} by {}, called from\n{}", clone_kind_name(child), describe_process(parent),
-                       wrap_stack(*child.fork_stack, "      "));
+                       wrap_stack(*child.rare().fork_stack, "      "));
   ChildWaits waits = waits_for(parent, child);
   // Polls from one place in a loop read as one line.
   constexpr size_t kPollFrames = 4;
@@ -245,7 +245,7 @@ void explain_call_sites(const Graph& graph, const Process& parent, const Process
 
 void explain_parent(const Graph& graph, const Process& parent, const std::vector<size_t>& children,
                     const TraceWindow& window, uint64_t cmd_end, std::ostream& out) {
-  const WaitStats& waits = parent.waits;
+  const WaitStats& waits = parent.rare().waits;
   out << fmt::format("{} made {} child process{}", describe_process(parent), children.size(),
                      children.size() == 1 ? "" : "es");
   if (waits.calls)
@@ -256,7 +256,7 @@ void explain_parent(const Graph& graph, const Process& parent, const std::vector
   else
     out << " and never called wait4 or waitid";
   if (parent.exit)
-    out << fmt::format("; it {} at {}, after {} of its children had been reaped", describe_exit(parent.exit->status),
+    out << fmt::format("; it {} at {}, after {} of its children had been reaped", describe_exit(parent.exit->status()),
                        format_offset(graph.rel(parent.exit->ns)),
                        [&] {
                          size_t reaped = 0;

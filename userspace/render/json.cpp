@@ -73,7 +73,7 @@ void write_stack(JsonWriter& json, const Boxed<Stack>& stack) {
 // --stacks: the wait calls whose stack was kept, each where it was called.
 void write_wait_stacks(JsonWriter& json, const Graph& graph, const Process& process) {
   json.begin_array();
-  for (const auto& call : process.wait_calls) {
+  for (const auto& call : process.rare().wait_calls) {
     if (!call.stack) continue;
     json.begin_object();
     json.key("enter_ns").value(graph.rel(call.enter_ns));
@@ -96,20 +96,21 @@ void write_exit(JsonWriter& json, const Graph& graph, const Process& process) {
     return;
   }
   const ExitRecord& exit = *process.exit;
+  const ExitStatus status = exit.status();
   json.begin_object();
   json.key("ns").value(graph.rel(exit.ns));
-  json.key("code").value(exit.status.code);
-  json.key("signal").value(exit.status.signal);
-  json.key("core_dumped").value(exit.status.core_dumped);
+  json.key("code").value(status.code);
+  json.key("signal").value(status.signal);
+  json.key("core_dumped").value(status.core_dumped);
   json.key("raw_status").value(exit.raw_status);
   json.key("last_tid").value(exit.last_tid);
-  json.key("exit_group_tid").value(exit.exit_group_tid);
+  json.key("exit_group_tid").value(process.exit_group_tid);
   json.key("killed_by");
-  if (exit.killed_by) write_killed_by(json, graph, *exit.killed_by);
+  if (const auto& sender = process.rare().killed_by) write_killed_by(json, graph, *sender);
   else json.null();
   if (graph.has_stacks()) {
     json.key("stack");
-    write_stack(json, exit.exit_group_stack);
+    write_stack(json, process.rare().exit_group_stack);
   }
   json.end_object();
 }
@@ -148,11 +149,11 @@ void write_execs(JsonWriter& json, const Graph& graph, const Process& process) {
 }
 
 void write_orphaned(JsonWriter& json, const Graph& graph, const Process& process) {
-  if (!process.orphaned) {
+  if (!process.rare().orphaned) {
     json.null();
     return;
   }
-  const OrphanRecord& orphan = *process.orphaned;
+  const OrphanRecord& orphan = *process.rare().orphaned;
   json.begin_object();
   json.key("ns").value(graph.rel(orphan.ns));
   json.key("old_parent_pid").value(orphan.old_parent.pid);
@@ -162,11 +163,11 @@ void write_orphaned(JsonWriter& json, const Graph& graph, const Process& process
 
 // A wait call still blocked when the trace ended: where a hang is.
 void write_waiting(JsonWriter& json, const Graph& graph, const Process& process) {
-  if (process.open_waits.empty() || process.exit) {
+  if (process.rare().open_waits.empty() || process.exit) {
     json.null();
     return;
   }
-  const OpenWait& wait = process.open_waits.front();
+  const OpenWait& wait = process.rare().open_waits.front();
   json.begin_object();
   json.key("since_ns").value(graph.rel(wait.since_ns));
   json.key("tid").value(wait.tid);
@@ -193,7 +194,7 @@ void write_process(JsonWriter& json, const Graph& graph, const Process& process)
   write_clone(json, process);
   if (graph.has_stacks()) {
     json.key("fork_stack");
-    write_stack(json, process.fork_stack);
+    write_stack(json, process.rare().fork_stack);
   }
   json.key("execs");
   write_execs(json, graph, process);
@@ -209,13 +210,13 @@ void write_process(JsonWriter& json, const Graph& graph, const Process& process)
   json.key("sigchld");
   write_sigchld(json, graph, process);
   json.key("waits").begin_object();
-  json.key("calls").value(process.waits.calls);
-  json.key("wnohang_polls").value(process.waits.wnohang_polls);
-  json.key("blocked_ns").value(process.waits.blocked_ns);
+  json.key("calls").value(process.rare().waits.calls);
+  json.key("wnohang_polls").value(process.rare().waits.wnohang_polls);
+  json.key("blocked_ns").value(process.rare().waits.blocked_ns);
   if (graph.has_stacks()) {
     json.key("stacks");
     write_wait_stacks(json, graph, process);
-    json.key("stacks_dropped").value(process.waits.stacks_dropped);
+    json.key("stacks_dropped").value(process.rare().waits.stacks_dropped);
   }
   json.end_object();
   json.key("orphaned");

@@ -155,8 +155,8 @@ void TraceWriter::phases(const Process& process) {
   slice(name, "running", pid, pid, from, life.exit_ns, [&] {
     phase_args();
     json_.key("end").value(process.exit ? exit_text(process) : "still running at the end");
-    if (process.exit && process.exit->exit_group_stack)
-      json_.key("exit_group_called_from").value(stack_chain(*process.exit->exit_group_stack));
+    if (process.exit && process.rare().exit_group_stack)
+      json_.key("exit_group_called_from").value(stack_chain(*process.rare().exit_group_stack));
   });
   if (!life.exited || (process.reap && process.reap->via == ReapVia::autoreap)) return;
   slice(process.reap ? "zombie" : "zombie (never reaped)", "zombie", pid, pid, life.exit_ns, life.reap_ns, [&] {
@@ -169,7 +169,7 @@ void TraceWriter::phases(const Process& process) {
 
 void TraceWriter::waits(const Process& process) {
   uint32_t pid = process.key.pid;
-  for (const auto& call : process.wait_calls) {
+  for (const auto& call : process.rare().wait_calls) {
     // A wait made by another thread gets that thread's track, so slices nest.
     if (named_threads_.insert({pid, call.tid}).second)
       metadata("thread_name", pid, call.tid,
@@ -185,7 +185,7 @@ void TraceWriter::waits(const Process& process) {
 
 void TraceWriter::signals(const Process& process) {
   uint32_t pid = process.key.pid;
-  if (const auto& orphan = process.orphaned)
+  if (const auto& orphan = process.rare().orphaned)
     instant("orphaned", pid, orphan->ns, [&] {
       json_.key("old_parent_pid").value(orphan->old_parent.pid);
       json_.key("adopted_by").value(describe_pid(orphan->new_parent.pid, orphan->new_parent_comm));
@@ -215,7 +215,7 @@ void TraceWriter::flows(const Process& process) {
   auto child_pid = [&] { json_.key("child_pid").value(pid); };
   auto fork_args = [&] {
     child_pid();
-    if (process.fork_stack) json_.key("called_from").value(stack_chain(*process.fork_stack));
+    if (process.rare().fork_stack) json_.key("called_from").value(stack_chain(*process.rare().fork_stack));
   };
   const Process* parent = process.fork_parent ? graph_.find(*process.fork_parent) : nullptr;
   if (parent && process.fork_ns) {

@@ -17,7 +17,7 @@ uint64_t trace_end_ns(const Graph& graph) {
     if (process.exit) end = std::max(end, process.exit->ns);
     if (process.reap) end = std::max(end, process.reap->ns);
     if (process.sigchld) end = std::max(end, process.sigchld->delivered_ns.value_or(process.sigchld->generated_ns));
-    if (!process.wait_calls.empty()) end = std::max(end, process.wait_calls.back().exit_ns);
+    if (!process.rare().wait_calls.empty()) end = std::max(end, process.rare().wait_calls.back().exit_ns);
   }
   return end;
 }
@@ -68,8 +68,8 @@ std::string reap_sentence(const Graph& graph, const Process& process, const Trac
       return zombie ? fmt::format("never reaped: a zombie for {} at the end", format_duration(*zombie))
                     : std::string("never reaped: still a zombie at the end");
     }
-    if (process.open_waits.empty()) return "still running at the end";
-    const OpenWait& wait = process.open_waits.front();
+    if (process.rare().open_waits.empty()) return "still running at the end";
+    const OpenWait& wait = process.rare().open_waits.front();
     return fmt::format("still running at the end, blocked in wait for {} since {}",
                        wait.target_pid ? fmt::format("id {}", wait.target_pid) : std::string("any child"),
                        format_offset(graph.rel(wait.since_ns)));
@@ -90,14 +90,14 @@ std::string reap_sentence(const Graph& graph, const Process& process, const Trac
 }
 
 std::string exit_text(const Process& process) {
-  return process.exit ? describe_exit(process.exit->status) : "running";
+  return process.exit ? describe_exit(process.exit->status()) : "running";
 }
 
 std::optional<ProcKey> sigchld_receiver(const Process& process) {
   // Children still unreaped when their parent dies are handed over with it:
   // the SIGCHLD of one that had already exited went to the old parent.
-  if (process.orphaned && process.exit && process.exit->ns <= process.orphaned->ns)
-    return process.orphaned->old_parent;
+  if (process.rare().orphaned && process.exit && process.exit->ns <= process.rare().orphaned->ns)
+    return process.rare().orphaned->old_parent;
   return process.parent;
 }
 
@@ -105,7 +105,7 @@ const WaitCall* reaping_call(const Graph& graph, const Process& process) {
   if (!process.reap || !process.reap->reaper) return nullptr;
   const Process* reaper = graph.find(*process.reap->reaper);
   if (!reaper) return nullptr;
-  for (const auto& call : reaper->wait_calls)
+  for (const auto& call : reaper->rare().wait_calls)
     if (call.reaped && *call.reaped == process.key) return &call;
   return nullptr;
 }

@@ -236,10 +236,10 @@ void SvgWriter::row(size_t row) {
   if (life.reaped && life.reap_ns < end_ns_)
     out_ << fmt::format("<line class=\"gone\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\"/>",
                         std::max(x(life.reap_ns), run_to), mid, kPlotRight, mid);
-  if (process.orphaned) {  // a small flag above the bar when its parent died
+  if (process.rare().orphaned) {  // a small flag above the bar when its parent died
     double size = style_.bar * 0.6;
     out_ << fmt::format("<path class=\"orphaned\" d=\"M{:.1f} {:.1f}l{:.1f} {:.1f}h{:.1f}z\"/>",
-                        x(process.orphaned->ns), top, -size / 2, -size, size);
+                        x(process.rare().orphaned->ns), top, -size / 2, -size, size);
   }
   out_ << label(process, row) << "</g>\n";
 }
@@ -270,18 +270,18 @@ std::string SvgWriter::tooltip(const Process& process) const {
   if (process.exit) text += "; " + exit_text(process) + (ran ? " after " + format_duration(*ran) : "");
   else if (!process.reap) text += "; still running" + (ran ? " after " + format_duration(*ran) : "");
   if (process.exit || process.reap) text += "\n" + reap_sentence(graph_, process, window_);
-  if (const auto& orphan = process.orphaned)
+  if (const auto& orphan = process.rare().orphaned)
     text += fmt::format("\norphaned at {}, adopted by {}", format_offset(graph_.rel(orphan->ns)),
                         describe_pid(orphan->new_parent.pid, orphan->new_parent_comm));
   // --stacks: where in the program, a few frames each (the tooltip is clipped).
   constexpr size_t kTooltipFrames = 4;
-  if (process.fork_stack)
-    text += fmt::format("\n{} called from {}", clone_kind_name(process), stack_chain(*process.fork_stack, kTooltipFrames));
+  if (process.rare().fork_stack)
+    text += fmt::format("\n{} called from {}", clone_kind_name(process), stack_chain(*process.rare().fork_stack, kTooltipFrames));
   if (const WaitCall* call = reaping_call(graph_, process); call && call->stack)
     text += fmt::format("\nreaping {} called from {}", wait_syscall_name(call->syscall),
                         stack_chain(*call->stack, kTooltipFrames));
-  if (process.exit && process.exit->exit_group_stack)
-    text += "\nexit_group called from " + stack_chain(*process.exit->exit_group_stack, kTooltipFrames);
+  if (process.exit && process.rare().exit_group_stack)
+    text += "\nexit_group called from " + stack_chain(*process.rare().exit_group_stack, kTooltipFrames);
   return clip(text, kMaxTooltipChars);
 }
 

@@ -30,22 +30,22 @@ std::string describe_line(const Graph& graph, const Process& process, const Trac
   line += short_argv(process);
   uint64_t start = process.fork_ns.value_or(process.key.start_ns);
   if (start) line += fmt::format(" {}", format_offset(graph.rel(start)));
-  line += site_text(clone_kind_name(process), process.fork_stack);
+  line += site_text(clone_kind_name(process), process.rare().fork_stack);
   if (process.pre_existing) line += " (pre-existing)";
   if (process.threads > 1) line += fmt::format(" [{} threads]", process.threads);
   if (process.exit) {
     if (auto ran = ran_ns(process, window))
       line += fmt::format(", ran {}{}", start < window.begin ? "at least " : "", format_duration(*ran));
-    line += ", " + describe_exit(process.exit->status);
-    if (const auto& killer = process.exit->killed_by)
+    line += ", " + describe_exit(process.exit->status());
+    if (const auto& killer = process.rare().killed_by)
       line += " from " + describe_sender(*killer);
   }
   line += ", " + reap_sentence(graph, process, window);
   if (const WaitCall* call = reaping_call(graph, process))
     line += site_text(wait_syscall_name(call->syscall), call->stack);
-  else if (!process.exit && !process.open_waits.empty())
-    line += site_text("wait", process.open_waits.front().stack);
-  if (const auto& orphan = process.orphaned)
+  else if (!process.exit && !process.rare().open_waits.empty())
+    line += site_text("wait", process.rare().open_waits.front().stack);
+  if (const auto& orphan = process.rare().orphaned)
     line += fmt::format("; orphaned at {}, adopted by {}", format_offset(graph.rel(orphan->ns)),
                         describe_pid(orphan->new_parent.pid, orphan->new_parent_comm));
   return line;
