@@ -720,7 +720,7 @@ TEST_CASE("CLONE_PARENT from the fork record: the observer hears of the child un
   graph.finish(at_us(10));
   const Process* process = graph.find(child.key());
   REQUIRE(process);
-  CHECK(process->clone.syscall == CloneSyscall::clone);
+  CHECK(process->clone_syscall == CloneSyscall::clone);
   CHECK_FALSE(process->rare().orphaned);
   REQUIRE(process->reap);
   CHECK(process->reap->reaper_pid == grandparent.pid);
@@ -734,4 +734,17 @@ TEST_CASE("threads counted in the kernel arrive with the process's exit", "[mode
   s.last<ExitEvent>().thread_forks = 4;
   Graph graph = s.graph(1000);
   CHECK(process(graph, worker).threads == 5);
+}
+
+TEST_CASE("a pid namespace level deeper than the kernel nests saturates rather than wraps to the host's", "[model]") {
+  Graph graph(GraphOptions{.origin_ns = kOrigin});
+  Event fork;
+  fork.ns = at_us(10);
+  fork.task = {4242, 4242, at_us(0)};
+  fork.body = ForkEvent{{4243, 4243, at_us(10)}, 7, 256, kernel::kSigchld, false, "child"};  // a damaged recording
+  graph.apply(fork);
+  const Process* child = graph.find({4243, at_us(10)});
+  REQUIRE(child);
+  CHECK(child->ns_level == 255);  // not 0, which would say "the host's namespace"
+  CHECK(child->ns_pid == 7);
 }

@@ -17,6 +17,9 @@ bool is_exit_report(int info_code) {
 
 uint64_t signal_slot(uint32_t tgid, int sig) { return static_cast<uint64_t>(tgid) << 8 | (sig & 0xff); }
 
+// A recording may say anything; the kernel nests pid namespaces 32 deep.
+uint8_t pid_ns_level(uint32_t level) { return static_cast<uint8_t>(std::min<uint32_t>(level, UINT8_MAX)); }
+
 // What a process's next exec or exit may not precede: its fork, its last exec.
 uint64_t last_event_ns(const Process& process) {
   uint64_t ns = process.fork_ns.value_or(0);
@@ -178,14 +181,14 @@ void Graph::on_fork(const Event& e, const ForkEvent& fork) {
   Process child;
   child.key = key;
   child.ns_pid = fork.child_ns_pid;
-  child.ns_level = fork.child_ns_level;
+  child.ns_level = pid_ns_level(fork.child_ns_level);
   child.fork_parent = at(parent).key;
   child.fork_parent_pid = at(parent).key.pid;
   child.parent = child.fork_parent;
   child.parent_pid = child.fork_parent_pid;
   child.fork_ns = e.ns;
   child.exit_signal = fork.child_exit_signal;
-  child.clone.shares_mm = fork.shares_mm;
+  child.shares_mm = fork.shares_mm;
   child.comm = fork.comm;
   size_t index = procs_.size();
   procs_.push_back(std::move(child));
@@ -209,9 +212,9 @@ void Graph::on_clone_return(const Event& e, const CloneReturnEvent& ret) {
 
 bool Graph::apply_clone(size_t child, ProcKey creator_key, CloneSyscall syscall, uint64_t flags, bool flags_known) {
   Process& process = at(child);
-  process.clone.syscall = syscall;
+  process.clone_syscall = syscall;
   if (!flags_known) return false;
-  process.clone.flags = flags;
+  process.clone_flags = flags;
   // CLONE_PARENT (runc's nsexec, for one): the child's parent is its
   // creator's parent, who gets its SIGCHLD and must reap it.
   auto creator = index_of(creator_key);
@@ -274,7 +277,7 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
   if (process.ns_level == 0 && exit.ns_level > 0) {
     // Learnt only now (it existed before the trace): its parent's wait will
     // report this pid.
-    process.ns_level = exit.ns_level;
+    process.ns_level = pid_ns_level(exit.ns_level);
     process.ns_pid = exit.ns_pid;
     if (auto slot = parent_slot(process)) unreaped_children_[child_slot_key(*slot, process.ns_pid)] = index;
   }
@@ -642,17 +645,16 @@ size_t Graph::compact(const std::function<bool(const Process&)>& drop) {
 }
 
 const char* clone_kind_name(const Process& process) {
-  const CloneInfo& clone = process.clone;
-  if (!clone.syscall) return process.pre_existing ? "unknown" : (clone.shares_mm ? "clone" : "fork");
-  switch (*clone.syscall) {
+  if (!process.clone_syscall) return process.pre_existing ? "unknown" : (process.shares_mm ? "clone" : "fork");
+  switch (*process.clone_syscall) {
     case CloneSyscall::fork: return "fork";
     case CloneSyscall::vfork: return "vfork";
     case CloneSyscall::clone:
     case CloneSyscall::clone3:
       constexpr uint64_t kSpawn = kernel::kCloneVm | kernel::kCloneVfork;
-      if ((clone.flags & kSpawn) == kSpawn) return "spawn";
-      if (clone.flags & kernel::kCloneVfork) return "vfork";
-      return (clone.flags & kernel::kCloneVm) ? "clone" : "fork";
+      if ((process.clone_flags & kSpawn) == kSpawn) return "spawn";
+      if (process.clone_flags & kernel::kCloneVfork) return "vfork";
+      return (process.clone_flags & kernel::kCloneVm) ? "clone" : "fork";
   }
   return "unknown";
 }

@@ -36,12 +36,6 @@ inline constexpr std::array<Named<ReapVia>, 4> kReapViaNames{{
 inline std::string_view end_state_name(EndState state) { return name_of(kEndStateNames, state); }
 inline std::string_view reap_via_name(ReapVia via) { return name_of(kReapViaNames, via); }
 
-struct CloneInfo {
-  uint64_t flags = 0;
-  std::optional<CloneSyscall> syscall;  // unknown until the syscall returns
-  bool shares_mm = false;               // CLONE_VM, seen at fork
-};
-
 struct ExecRecord {
   uint64_t ns = 0;
   uint32_t tid = 0;  // the thread that called execve
@@ -156,19 +150,19 @@ struct RareParts {
 
 // One per process the trace saw: hundreds of thousands in a long trace, so the
 // small fields are grouped to waste no padding, what most processes never have
-// is in RareParts, and the record fits in 256 bytes (see kProcessBytes).
+// is in RareParts, and the record fits in kProcessBytes.
 struct Process {
   ProcKey key;
-  uint32_t ns_pid = 0;
-  uint32_t ns_level = 0;
   OptionalKey fork_parent;
   OptionalKey parent;  // now: the fork parent, or who adopted it
+  OptionalNs fork_ns;
+  uint64_t clone_flags = 0;
+  uint32_t ns_pid = 0;
   uint32_t fork_parent_pid = 0;
   uint32_t parent_pid = 0;
-  OptionalNs fork_ns;
-  CloneInfo clone;
   int32_t exit_signal = kernel::kSigchld;
-  uint32_t threads = 1;  // ever, the leader included
+  uint32_t threads = 1;        // ever, the leader included
+  OptionalU32 exit_group_tid;  // the thread that called exit_group
   Comm comm;
   RareVector<ExecRecord> execs;
   Stamped<ExitRecord, &ExitRecord::ns> exit;
@@ -176,7 +170,9 @@ struct Process {
   Stamped<ReapRecord, &ReapRecord::ns> reap;
   RareVector<uint32_t> children;  // indices of everything it was parent of (skip the reaped)
   Boxed<RareParts> rare_parts;    // read through rare(), written through edit_rare()
-  OptionalU32 exit_group_tid;  // the thread that called exit_group
+  std::optional<CloneSyscall> clone_syscall;  // unknown until the syscall returns
+  bool shares_mm = false;                     // CLONE_VM, seen at fork
+  uint8_t ns_level = 0;                       // of its pid namespace: at most 32 (MAX_PID_NS_LEVEL)
   SigchldDisposition parent_sigchld = SigchldDisposition::default_action;  // when this exited
   bool pre_existing = false;  // its fork was not seen
   bool freed = false;
@@ -200,9 +196,9 @@ struct Process {
 };
 
 // Records are most of proclife's memory in a long trace: with the index and
-// its parent's children list, a process costs about 270 bytes (52 MiB for
+// its parent's children list, a process costs about 265 bytes (50 MiB for
 // 200,000 processes).
-inline constexpr size_t kProcessBytes = 256;
+inline constexpr size_t kProcessBytes = 248;
 static_assert(sizeof(Process) <= kProcessBytes, "a process record outgrew its budget");
 
 // What no kernel sends, yet a damaged or edited recording can hold: events of

@@ -16,9 +16,9 @@ void write_clone(JsonWriter& json, const Process& process) {
   json.begin_object();
   json.key("kind").value(clone_kind_name(process));
   json.key("syscall");
-  if (process.clone.syscall) json.value(clone_syscall_name(*process.clone.syscall));
+  if (process.clone_syscall) json.value(clone_syscall_name(*process.clone_syscall));
   else json.null();
-  json.key("flags").value(process.clone.flags);
+  json.key("flags").value(process.clone_flags);
   json.end_object();
 }
 

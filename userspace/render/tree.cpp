@@ -12,7 +12,7 @@ ProcessTree build_tree(const Graph& graph) {
     // clone(CLONE_PARENT): the kernel made it its creator's sibling, the
     // child of the creator's parent (proclife for CMD: then a root).
     constexpr uint64_t kCloneParent = 0x8000;
-    if (parent && (procs[i].clone.flags & kCloneParent)) {
+    if (parent && (procs[i].clone_flags & kCloneParent)) {
       const auto& creator = procs[*parent];
       parent = creator.fork_parent ? graph.index_of(*creator.fork_parent) : std::nullopt;
     }
