@@ -48,6 +48,8 @@ Options:
   --threads N        thread storm iterations (default 20000; env BENCH_THREADS)
   --shell-iters N    shell pipeline loops    (default 300;   env BENCH_SHELL_ITERS)
   --polls N          WNOHANG polls of a running child (default 50000; env BENCH_POLLS)
+  --long-forks N     forks of the one long trace whose peak RSS is reported
+                     (default 200000, quick 20000; 0 skips it; env BENCH_LONG_FORKS)
   --variants LIST    comma list out of: untraced,proclife,proclife-stacks,proclife-attached,
                      monitor,monitor-approx,strace,bpftrace,libbpf-tools
                      (untraced is always run: ratios need it)
@@ -69,6 +71,7 @@ OPT_EXECS=${BENCH_EXECS:-}
 OPT_THREADS=${BENCH_THREADS:-}
 OPT_SHELL_ITERS=${BENCH_SHELL_ITERS:-}
 OPT_POLLS=${BENCH_POLLS:-}
+OPT_LONG_FORKS=${BENCH_LONG_FORKS:-}
 OPT_VARIANTS=
 PROCLIFE=${PROCLIFE:-$REPO_ROOT/build/proclife}
 PROCLIFE_RUN=
@@ -83,7 +86,7 @@ parse_options() {
 		case $1 in
 		--quick) OPT_QUICK=1 ;;
 		--no-readme) OPT_README=0 ;;
-		--reps | --startup-reps | --forks | --execs | --threads | --shell-iters | --polls | --variants | --proclife)
+		--reps | --startup-reps | --forks | --execs | --threads | --shell-iters | --polls | --long-forks | --variants | --proclife)
 			(($# >= 2)) || die "$1 needs a value (see --help)"
 			case $1 in
 			--reps) OPT_REPS=$2 ;;
@@ -93,6 +96,7 @@ parse_options() {
 			--threads) OPT_THREADS=$2 ;;
 			--shell-iters) OPT_SHELL_ITERS=$2 ;;
 			--polls) OPT_POLLS=$2 ;;
+			--long-forks) OPT_LONG_FORKS=$2 ;;
 			--variants) OPT_VARIANTS=$2 ;;
 			--proclife) PROCLIFE=$2 ;;
 			esac
@@ -110,10 +114,12 @@ parse_options() {
 		REPS=${OPT_REPS:-2} STARTUP_REPS=${OPT_STARTUP_REPS:-3}
 		FORKS=${OPT_FORKS:-2000} EXECS=${OPT_EXECS:-500}
 		THREADS=${OPT_THREADS:-2000} SHELL_ITERS=${OPT_SHELL_ITERS:-30} POLLS=${OPT_POLLS:-5000}
+		LONG_FORKS=${OPT_LONG_FORKS:-20000}
 	else
 		REPS=${OPT_REPS:-5} STARTUP_REPS=${OPT_STARTUP_REPS:-10}
 		FORKS=${OPT_FORKS:-20000} EXECS=${OPT_EXECS:-5000}
 		THREADS=${OPT_THREADS:-20000} SHELL_ITERS=${OPT_SHELL_ITERS:-300} POLLS=${OPT_POLLS:-50000}
+		LONG_FORKS=${OPT_LONG_FORKS:-200000}
 	fi
 	require_count --reps "$REPS"
 	require_count --startup-reps "$STARTUP_REPS"
@@ -122,6 +128,7 @@ parse_options() {
 	require_count --threads "$THREADS"
 	require_count --shell-iters "$SHELL_ITERS"
 	require_count --polls "$POLLS"
+	[[ $LONG_FORKS == 0 ]] || require_count --long-forks "$LONG_FORKS"
 
 	VARIANTS=(untraced)
 	local -a want=("${ALL_VARIANTS[@]}")
@@ -746,6 +753,26 @@ measure_userspace() {
 	USERSPACE_LINE=$("$tool" "$recording" 5 2>&1) || USERSPACE_LINE="failed: $USERSPACE_LINE"
 }
 
+# Memory over one long trace: every process stays in the graph until the
+# report, so `run`'s peak RSS grows with the processes it saw.
+measure_long_trace() {
+	LONG_TRACE_LINE=""
+	[[ -n $PROCLIFE_RUN && $LONG_FORKS != 0 ]] || return 0
+	local json=$WORK/long.json rc=0 counts
+	log "one long trace: proclife run over $LONG_FORKS forks"
+	"$TIMED_RUN" -s -r "$WORK/res" -- "$PROCLIFE_RUN" run --format json -o "$json" -- \
+		"$BENCH_BIN/fork_storm" "$LONG_FORKS" >/dev/null 2>"$WORK/tracer.err" || rc=$?
+	if ((rc != 0)); then
+		LONG_TRACE_LINE="failed: $(note_if_failed "$rc" "$WORK/tracer.err")"
+		return 0
+	fi
+	counts=$(proclife_counts "$json" "$WORK/tracer.err")
+	LONG_TRACE_LINE=$(awk -v kb="$(kv "$WORK/res" self_hwm_kb)" -v ms="$(kv "$WORK/res" wall_ms)" \
+		-v n="$LONG_FORKS" -v procs="${counts% *}" -v lost="${counts#* }" 'BEGIN {
+		printf "`proclife run` over a %d-fork storm: %s processes in its report, %s lost events, peak RSS %.1f MiB (%.0f bytes a process all-in), %.0f s", n, procs, lost, kb / 1024, kb * 1024 / procs, ms / 1000 }')
+	rm -f "$json"
+}
+
 render_report() {
 	local mode=full cmd="scripts/bench.sh"
 	((OPT_QUICK)) && mode=quick cmd="scripts/bench.sh --quick"
@@ -761,6 +788,8 @@ $(render_table)
 ${SYSCALL_TAX_TABLE:+Syscall tax on the rest of the host ([bench/syscall_tax.c](bench/syscall_tax.c), best of several batches per run):
 
 $SYSCALL_TAX_TABLE
+
+}${LONG_TRACE_LINE:+One long trace: ${LONG_TRACE_LINE}.
 
 }Userspace micro-benchmark (\`build/proclife_userspace_bench\`, [bench/userspace_bench.cpp](bench/userspace_bench.cpp)): ${USERSPACE_LINE}.
 
@@ -823,6 +852,7 @@ main() {
 	measure_startup
 	measure_userspace
 	measure_syscall_tax
+	measure_long_trace
 
 	local report
 	report=$(render_report)

@@ -435,9 +435,25 @@ TEST_CASE("exit_group from a non-leader thread names that thread, whichever thre
     CHECK_FALSE(p.exit->status().signal);
     CHECK(p.exit_group_tid == 301u);
     CHECK(p.exit->last_tid == (leader_dies_last ? 300u : 301u));
+    CHECK_FALSE(p.rare_parts);  // the group's exit code stands for all: no leader's code kept
   };
   SECTION("the caller exits first") { run(true); }
   SECTION("the zapped leader exits first") { run(false); }
+}
+
+TEST_CASE("an exit_group caller whose exit arrives after the process ended does not rewrite its exit", "[model]") {
+  // group_dead is the probe's reading of signal->live: two racing threads can both see 0.
+  Scenario s;
+  Proc sh = start_sh(s);
+  Proc worker = s.fork(sh, 300, 100, "worker");
+  Proc caller = s.thread(worker, 301, 110);
+  s.group_exit_thread(worker, exited(2), 200, sh, /*caller=*/false, /*last=*/true);
+  s.group_exit_thread(caller, exited(2), 201, sh, /*caller=*/true, /*last=*/true);
+  Graph graph = s.graph(1000);
+  const Process& p = process(graph, worker);
+  REQUIRE(p.exit);
+  CHECK(p.exit->last_tid == 300u);
+  CHECK(p.exit_group_tid == std::nullopt);  // as the monitor already wrote it at the exit
 }
 
 TEST_CASE("a single-threaded process's exit names its leader as the exit_group caller", "[model]") {

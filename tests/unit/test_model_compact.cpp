@@ -108,6 +108,28 @@ TEST_CASE("a zombie whose parent was compacted away is reaped by its free, and l
   CHECK(orphan->rare().orphaned->old_parent == p.key());
 }
 
+TEST_CASE("a child freed after its live parent was evicted is reaped by the free, naming the parent's pid",
+          "[model][compact]") {
+  // The monitor's max-live cap evicts the oldest processes, running or not.
+  Scenario s;
+  Feeder f{s};
+  Proc sh = s.root(kRoot);
+  Proc p = s.fork(sh, 5001, 10);
+  Proc c = s.fork(p, 5002, 20);
+  f.apply();
+  CHECK(f.graph.compact([&](const Process& x) { return x.key == p.key(); }) == 1);
+
+  s.exit(c, exited(0), 30, p);
+  s.free(c, 40);  // reaped by a wait nobody traced: no wait results
+  f.apply();
+  const Process* child = f.graph.find(c.key());
+  REQUIRE(child);
+  REQUIRE(child->reap);
+  CHECK(child->reap->via == ReapVia::released);
+  CHECK(child->reap->reaper_pid == p.pid);
+  CHECK(child->reap->reaper_comm.empty());  // its name went with its record
+}
+
 TEST_CASE("compaction keeps the parent-child index of survivors: a later child's reap still matches",
           "[model][compact]") {
   Scenario s;

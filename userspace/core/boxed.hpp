@@ -1,7 +1,7 @@
 // Members one pointer wide while empty, for the parts of a process record
-// that most processes never have (an orphaning, a stack, a fatal signal's
-// sender, wait calls, stop signals), which as std::optional or std::vector
-// members made every record pay their full size. Both copy deep.
+// that most processes never have (its RareParts, a stack, execs, children),
+// which as std::optional or std::vector members would make every record pay
+// their full size. Both copy deep.
 #pragma once
 
 #include <memory>

@@ -1,8 +1,10 @@
 // The graph's process records: a sequence that grows without moving what it
 // holds, in chunks of kChunk elements, each one allocation. A std::deque
 // gives the same stability, but libstdc++'s takes one allocation and one map
-// slot per 512 bytes: for records of 256 bytes that is 12 bytes of overhead a
-// record, 2.3 MiB over 200,000 processes; here it is a pointer per chunk.
+// slot per 512 bytes: for records of about 250 bytes that is 12 bytes of
+// overhead a record, 2.3 MiB over 200,000 processes; here it is a pointer
+// per chunk. Not copyable: a copied chunk would lose its reserved capacity,
+// and the next push_back would move its elements.
 #pragma once
 
 #include <cstddef>
@@ -46,6 +48,12 @@ class ChunkedVector {
   };
 
  public:
+  ChunkedVector() = default;
+  ChunkedVector(const ChunkedVector&) = delete;
+  ChunkedVector& operator=(const ChunkedVector&) = delete;
+  ChunkedVector(ChunkedVector&&) noexcept = default;
+  ChunkedVector& operator=(ChunkedVector&&) noexcept = default;
+
   using iterator = Iterator<false>;
   using const_iterator = Iterator<true>;
 

@@ -238,13 +238,16 @@ void Graph::on_exit(const Event& e, const ExitEvent& exit) {
   size_t index = ensure(e.task.process());
   Process& process = at(index);
   if (e.task.tid == e.task.tgid) {
-    if (!exit.group_dead) process.edit_rare().leader_exit_code = exit.exit_code;
+    // Needed only when a later thread's exit ends the process and no group
+    // exit code stands for all (see end_process).
+    if (!exit.group_dead && !(exit.signal_flags & kernel::kSignalGroupExit))
+      process.edit_rare().leader_exit_code = exit.exit_code;
     if (!exit.comm.empty()) process.comm = exit.comm;
   }
   // do_group_exit() sets SIGNAL_GROUP_EXIT for the caller; every thread it
   // zaps dies through get_signal(), which marks it PF_SIGNALED.
   if ((exit.signal_flags & kernel::kSignalGroupExit) && !(exit.task_flags & kernel::kPfSignaled) &&
-      !process.exit_group_tid)
+      !process.exit_group_tid && !process.exit)
     process.exit_group_tid = e.task.tid;
   // The probe reports a thread's exit only when it matters here: the leader,
   // the exit_group() caller, the last thread.
@@ -393,7 +396,8 @@ void Graph::on_free(const Event& e, const FreeEvent& free) {
   reap.ns = e.ns;
   reap.reaper = process.parent;
   reap.reaper_pid = process.parent_pid;
-  if (process.parent) reap.reaper_comm = find(*process.parent)->comm;
+  // Its parent's key outlives the parent's record when compact() removed it.
+  if (const Process* parent = process.parent ? find(*process.parent) : nullptr) reap.reaper_comm = parent->comm;
   record_reap(*index, std::move(reap));
 }
 
