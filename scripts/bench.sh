@@ -769,7 +769,7 @@ measure_long_trace() {
 	counts=$(proclife_counts "$json" "$WORK/tracer.err")
 	LONG_TRACE_LINE=$(awk -v kb="$(kv "$WORK/res" self_hwm_kb)" -v ms="$(kv "$WORK/res" wall_ms)" \
 		-v n="$LONG_FORKS" -v procs="${counts% *}" -v lost="${counts#* }" 'BEGIN {
-		printf "`proclife run` over a %d-fork storm: %s processes in its report, %s lost events, peak RSS %.1f MiB (%.0f bytes a process all-in), %.0f s", n, procs, lost, kb / 1024, kb * 1024 / procs, ms / 1000 }')
+		printf "`proclife run` over a %d-fork storm: %s processes in its report, %s lost events, peak RSS %.1f MiB (%.0f bytes a process, the fixed base included), %.0f s", n, procs, lost, kb / 1024, kb * 1024 / procs, ms / 1000 }')
 	rm -f "$json"
 }
 
