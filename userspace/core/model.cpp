@@ -1,7 +1,6 @@
 #include "model.hpp"
 
 #include <algorithm>
-#include <ranges>
 #include <stdexcept>
 
 namespace proclife {
@@ -502,10 +501,10 @@ void Graph::on_stack(const Event& e, const StackEvent& event) {
           open.stack = event.stack;
           return;
         }
-      for (auto& call : std::views::reverse(process.rare_parts->wait_calls)) {
-        if (call.tid != e.task.tid) continue;
-        if (call.enter_ns != event.site_ns || call.stack) break;
-        keep_wait_stack(process.rare_parts->waits, call, event.stack);
+      for (auto call = process.rare_parts->wait_calls.rbegin(); call != process.rare_parts->wait_calls.rend(); ++call) {
+        if (call->tid != e.task.tid) continue;
+        if (call->enter_ns != event.site_ns || call->stack) break;
+        keep_wait_stack(process.rare_parts->waits, *call, event.stack);
         return;
       }
       break;
