@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
 #include <fstream>
 #include <iostream>
 #include <memory>
