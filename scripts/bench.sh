@@ -128,7 +128,8 @@ parse_options() {
 	require_count --threads "$THREADS"
 	require_count --shell-iters "$SHELL_ITERS"
 	require_count --polls "$POLLS"
-	[[ $LONG_FORKS == 0 ]] || require_count --long-forks "$LONG_FORKS"
+	[[ $LONG_FORKS =~ ^(0|[1-9][0-9]*)$ ]] ||
+		die "--long-forks needs 0 (skip it) or a positive integer, got '$LONG_FORKS'"
 
 	VARIANTS=(untraced)
 	local -a want=("${ALL_VARIANTS[@]}")

@@ -119,8 +119,9 @@ mon::SigchldDisposition to_monitor(SigchldDisposition disposition) {
 mon::ProcessKey mkey(ProcKey key) { return {static_cast<int32_t>(key.pid), key.start_ns}; }
 
 std::string_view exit_kind(const ExitRecord& exit) {
-  if (exit.status().signal) return "signal";
-  return exit.status().code == 0 ? "code0" : "nonzero";
+  ExitStatus status = exit.status();
+  if (status.signal) return "signal";
+  return status.code == 0 ? "code0" : "nonzero";
 }
 
 // Where the records go: stdout, or a file reopened on SIGHUP (logrotate).

@@ -209,14 +209,15 @@ void write_process(JsonWriter& json, const Graph& graph, const Process& process)
   else json.null();
   json.key("sigchld");
   write_sigchld(json, graph, process);
+  const WaitStats& waits = process.rare().waits;
   json.key("waits").begin_object();
-  json.key("calls").value(process.rare().waits.calls);
-  json.key("wnohang_polls").value(process.rare().waits.wnohang_polls);
-  json.key("blocked_ns").value(process.rare().waits.blocked_ns);
+  json.key("calls").value(waits.calls);
+  json.key("wnohang_polls").value(waits.wnohang_polls);
+  json.key("blocked_ns").value(waits.blocked_ns);
   if (graph.has_stacks()) {
     json.key("stacks");
     write_wait_stacks(json, graph, process);
-    json.key("stacks_dropped").value(process.rare().waits.stacks_dropped);
+    json.key("stacks_dropped").value(waits.stacks_dropped);
   }
   json.end_object();
   json.key("orphaned");

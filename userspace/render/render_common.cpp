@@ -96,8 +96,8 @@ std::string exit_text(const Process& process) {
 std::optional<ProcKey> sigchld_receiver(const Process& process) {
   // Children still unreaped when their parent dies are handed over with it:
   // the SIGCHLD of one that had already exited went to the old parent.
-  if (process.rare().orphaned && process.exit && process.exit->ns <= process.rare().orphaned->ns)
-    return process.rare().orphaned->old_parent;
+  const auto& orphaned = process.rare().orphaned;
+  if (orphaned && process.exit && process.exit->ns <= orphaned->ns) return orphaned->old_parent;
   return process.parent;
 }
 
