@@ -24,6 +24,23 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* The optional programs this object carries. The full object (libbpf's
+ * skeleton) has them all and userspace picks by autoload; a light skeleton
+ * loads every program it has, so each is built with one set (CMakeLists.txt,
+ * docs/ARCHITECTURE.md "Loading the probe, and start-up"). */
+#ifndef PL_WITH_SYS_EXIT
+#define PL_WITH_SYS_EXIT 1 /* wait results from tp_btf/sys_exit */
+#endif
+#ifndef PL_WITH_FEXIT
+#define PL_WITH_FEXIT 1 /* wait results from fexit on kernel_wait4/waitid */
+#endif
+#ifndef PL_WITH_EXIT_GROUP_FENTRY
+#define PL_WITH_EXIT_GROUP_FENTRY 1 /* --stacks: exit_group() by fentry */
+#endif
+#ifndef PL_WITH_SYS_ENTER
+#define PL_WITH_SYS_ENTER 1 /* --stacks: exit_group() by tp_btf/sys_enter */
+#endif
+
 
 const volatile __u32 cfg_trace_all = 0;
 /* proclife itself: its wait for CMD and the SIGCHLD CMD sends it are recorded,
@@ -531,6 +548,7 @@ struct wait_call {
 	__u32 status_read;
 };
 
+#if PL_WITH_SYS_EXIT || PL_WITH_FEXIT
 static __always_inline int on_wait_return(struct task_struct *task, struct wait_call *call)
 {
 	struct pl_wait_exit_event *e;
@@ -562,7 +580,9 @@ static __always_inline int on_wait_return(struct task_struct *task, struct wait_
 	submit(e);
 	return 0;
 }
+#endif
 
+#if PL_WITH_SYS_EXIT
 /* Every syscall on the machine passes here while attached: decide on the
  * syscall number first, before touching anything else. Only where fexit
  * cannot load (see the two programs below). */
@@ -599,7 +619,9 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	}
 	return on_wait_return((struct task_struct *)bpf_get_current_task_btf(), &call);
 }
+#endif
 
+#if PL_WITH_FEXIT
 /* The same facts with no syscall hook: fexit on the functions wait4 and
  * waitid call (BTF FUNCs, not inlined, on 6.1 and 6.12). Loaded only where
  * the kernel allows fentry/fexit; the probe falls back to sys_exit. */
@@ -642,6 +664,7 @@ int BPF_PROG(handle_kernel_waitid_exit, int which, pid_t upid, struct waitid_inf
 	}
 	return on_wait_return((struct task_struct *)bpf_get_current_task_btf(), &call);
 }
+#endif
 
 static __always_inline void read_siginfo(struct pl_signal_event *e, struct kernel_siginfo *info)
 {

@@ -261,13 +261,16 @@ static __always_inline void on_exit_group(void)
 		emit_stack(PL_STACK_SITE_EXIT_GROUP, bpf_ktime_get_ns());
 }
 
+#if PL_WITH_EXIT_GROUP_FENTRY
 SEC("fentry/__x64_sys_exit_group")
 int BPF_PROG(handle_exit_group_entry)
 {
 	on_exit_group();
 	return 0;
 }
+#endif
 
+#if PL_WITH_SYS_ENTER
 SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 {
@@ -275,3 +278,4 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 		on_exit_group();
 	return 0;
 }
+#endif

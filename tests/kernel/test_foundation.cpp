@@ -1,6 +1,9 @@
 // The foundation end to end: the real probe under `proclife run`.
 #include <catch2/catch.hpp>
 
+#include <sys/utsname.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -60,6 +63,35 @@ TEST_CASE("the probe says where wait results come from, and honours a forced sou
   auto sleep = traced.one("sleep");
   CHECK(sleep.at("reaper_pid") == traced.one("sh").at("pid"));
   CHECK(sleep.at("clone").at("kind") == "fork");
+}
+
+// How the programs were loaded: scripts/vmtest.sh and ctest force each way
+// with PROCLIFE_LOADER; unforced, kernels with CO-RE in the kernel (5.17 on)
+// take the light skeleton, older ones libbpf.
+TEST_CASE("the probe says how it was loaded, and honours a forced loader", "[vm]") {
+  auto traced = trace({"true"}, {"--verbose"});
+  REQUIRE(traced.status == 0);
+  const char* forced = getenv("PROCLIFE_LOADER");
+  std::string loader = forced && *forced ? forced : "auto";
+  if (loader == "auto") {
+    utsname uts{};
+    REQUIRE(uname(&uts) == 0);
+    int major = 0, minor = 0;
+    REQUIRE(sscanf(uts.release, "%d.%d", &major, &minor) == 2);
+    loader = major > 5 || (major == 5 && minor >= 17) ? "light" : "libbpf";
+  }
+  INFO(traced.stderr_text);
+  if (loader == "light") {
+    CHECK(traced.stderr_text.find("probe: loaded by the kernel (light skeleton) in ") != std::string::npos);
+    CHECK(traced.stderr_text.find("helper's peak RSS") == std::string::npos);
+  } else {
+    CHECK(traced.stderr_text.find("probe: loaded by libbpf in a helper process in ") != std::string::npos);
+  }
+
+  std::string log = temp_path("loader");
+  pid_t bad = spawn({PROCLIFE_BIN, "run", "--", "true"}, log, {"PROCLIFE_LOADER=bogus"});
+  CHECK(wait_exit(bad) != 0);
+  CHECK(slurp(log).find("PROCLIFE_LOADER=bogus: expected auto, light or libbpf") != std::string::npos);
 }
 
 // No syscall hook at all (the monitor's --precise-reaping=off): a wait4 reap

@@ -23,9 +23,12 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <stdexcept>
+#include <string_view>
 
+#include "light_loader.h"
 #include "proclife.skel.h"
 
 namespace proclife {
@@ -158,21 +161,25 @@ struct LoadResult {
   bool exit_group_fentry = false;
 };
 
+// The reap sources to try, in order: auto tries fexit first; a kernel that
+// refuses it (EPERM on some hosts) costs one more load, with sys_exit instead.
+std::vector<ReapSource> reap_source_attempts(const ProbeOptions& options) {
+  ReapSource wanted = requested_reap_source(options.reap_source);
+  if (wanted != ReapSource::automatic) return {wanted};
+  if (kernel_refuses_fexit()) return {ReapSource::syscall_tracepoint};
+  return {ReapSource::fexit, ReapSource::syscall_tracepoint};
+}
+
+// Batch wake-ups: userspace also polls on a short timeout, so a quarter of
+// the buffer waiting is the latest point at which to be woken.
+uint64_t wakeup_bytes(const ProbeOptions& options) { return options.ring_buffer_bytes / 4; }
+
 // Open, configure and load the skeleton, falling back from fexit to the
 // sys_exit tracepoint when the kernel refuses fexit programs.
-LoadResult open_and_load(const ProbeOptions& options) {
+LoadResult open_and_load(const ProbeOptions& options, const std::vector<ReapSource>& attempts) {
   verbose_libbpf = options.verbose;
   libbpf_set_print(print_libbpf);
   PhaseClock phase{options.verbose};
-
-  ReapSource wanted = requested_reap_source(options.reap_source);
-  // auto tries fexit first; a kernel that refuses it (EPERM on some hosts)
-  // costs one more open and load, with sys_exit instead.
-  std::vector<ReapSource> attempts;
-  if (wanted != ReapSource::automatic) attempts = {wanted};
-  else if (kernel_refuses_fexit()) attempts = {ReapSource::syscall_tracepoint};
-  else attempts = {ReapSource::fexit, ReapSource::syscall_tracepoint};
-  phase("fexit check");
 
   LoadResult result;
   for (size_t attempt = 0; attempt < attempts.size(); ++attempt) {
@@ -184,9 +191,7 @@ LoadResult open_and_load(const ProbeOptions& options) {
     phase("open");
     skel->rodata->cfg_trace_all = options.trace_all;
     skel->rodata->cfg_self_tgid = options.self_pid;
-    // Batch wake-ups: userspace also polls on a short timeout, so a quarter of
-    // the buffer waiting is the latest point at which to be woken.
-    skel->rodata->cfg_wakeup_bytes = options.ring_buffer_bytes / 4;
+    skel->rodata->cfg_wakeup_bytes = wakeup_bytes(options);
     if (int err = bpf_map__set_max_entries(skel->maps.events, options.ring_buffer_bytes))
       throw_probe_error("invalid ring buffer size", -err);
     bpf_program__set_autoload(skel->progs.handle_sys_exit, source == ReapSource::syscall_tracepoint);
@@ -232,7 +237,6 @@ struct LoaderReply {
   uint8_t exit_group_fentry = 0;
   uint32_t program_count = 0;
   uint64_t counters_bytes = 0;
-  std::array<int32_t, kMaxPrograms> attach_types{};
   char error[1024] = {};
 };
 
@@ -275,13 +279,13 @@ void prepare_heap_for_btf() {
 }
 
 // The child's whole life: load, answer, exit. Never returns.
-[[noreturn]] void run_loader(int socket, const ProbeOptions& options) {
+[[noreturn]] void run_loader(int socket, const ProbeOptions& options, const std::vector<ReapSource>& attempts) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   prepare_heap_for_btf();
   LoaderReply reply;
   std::vector<int> fds;
   try {
-    LoadResult loaded = open_and_load(options);
+    LoadResult loaded = open_and_load(options, attempts);
     proclife_bpf* skel = loaded.skel.get();
     reply.reap_source = static_cast<uint8_t>(loaded.reap_source);
     reply.exit_group_fentry = loaded.exit_group_fentry;
@@ -291,8 +295,7 @@ void prepare_heap_for_btf() {
     bpf_program* program;
     bpf_object__for_each_program(program, skel->obj) {
       if (!bpf_program__autoload(program)) continue;
-      if (reply.program_count == kMaxPrograms) throw std::runtime_error("proclife's eBPF object has too many programs");
-      reply.attach_types[reply.program_count++] = bpf_program__expected_attach_type(program);
+      if (reply.program_count++ == kMaxPrograms) throw std::runtime_error("proclife's eBPF object has too many programs");
       fds.push_back(bpf_program__fd(program));
     }
     reply.ok = 1;
@@ -350,8 +353,59 @@ void throw_probe_error(const std::string& what, int error) {
                                        failing_program_note, kernel_release(), strerror(error), hint));
 }
 
-LoadedProbe load_probe(const ProbeOptions& options) {
-  check_environment();
+namespace {
+
+enum class Loader { automatic, light, libbpf };
+
+// PROCLIFE_LOADER=light|libbpf: a test and diagnostic knob, as
+// PROCLIFE_REAP_SOURCE is. auto tries the light skeleton, then libbpf.
+Loader requested_loader() {
+  const char* forced = getenv("PROCLIFE_LOADER");
+  if (!forced || !*forced || forced == std::string_view("auto")) return Loader::automatic;
+  if (forced == std::string_view("light")) return Loader::light;
+  if (forced == std::string_view("libbpf")) return Loader::libbpf;
+  throw std::runtime_error(fmt::format("PROCLIFE_LOADER={}: expected auto, light or libbpf", forced));
+}
+
+pl_light_reap light_reap(ReapSource source) {
+  switch (source) {
+    case ReapSource::fexit: return PL_LIGHT_REAP_FEXIT;
+    case ReapSource::syscall_tracepoint: return PL_LIGHT_REAP_SYS_EXIT;
+    default: return PL_LIGHT_REAP_NONE;
+  }
+}
+
+// The light skeleton of the first reap source the kernel loads, in this
+// process: no BTF is read here, so there is no memory to give back. nullopt
+// when every attempt fails (a kernel before 5.17, say).
+std::optional<LoadedProbe> load_light(const ProbeOptions& options, const std::vector<ReapSource>& attempts) {
+  const pl_light_config config{options.trace_all, options.self_pid, options.stacks, options.ring_buffer_bytes,
+                               wakeup_bytes(options)};
+  for (ReapSource source : attempts) {
+    pl_light_probe light{};
+    if (int err = pl_light_load(light_reap(source), options.stacks, &config, &light)) {
+      if (options.verbose)
+        fprintf(stderr, "proclife: probe: the kernel refused the light skeleton for reap source %s: %s\n",
+                reap_source_name(source), strerror(-err));
+      continue;
+    }
+    LoadedProbe probe;
+    probe.loaded_by = "the kernel (light skeleton)";
+    probe.reap_source = source;
+    probe.exit_group_fentry = source == ReapSource::fexit;
+    probe.events = Fd(light.events);
+    probe.traced = Fd(light.traced);
+    probe.python_runtimes = Fd(light.python_runtimes);
+    probe.counters = Fd(light.counters);
+    probe.counters_bytes = light.counters_bytes;
+    for (uint32_t i = 0; i < light.program_count; ++i) probe.programs.emplace_back(light.programs[i]);
+    return probe;
+  }
+  return std::nullopt;
+}
+
+// libbpf's skeleton, loaded in a helper process (loader.hpp says why).
+LoadedProbe load_in_helper(const ProbeOptions& options, const std::vector<ReapSource>& attempts) {
   int sockets[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets))
     throw std::runtime_error(fmt::format("socketpair: {}", strerror(errno)));
@@ -361,7 +415,7 @@ LoadedProbe load_probe(const ProbeOptions& options) {
   if (loader < 0) throw std::runtime_error(fmt::format("cannot fork the probe loader: {}", strerror(errno)));
   if (loader == 0) {
     close(ours.release());
-    run_loader(theirs.get(), options);
+    run_loader(theirs.get(), options, attempts);
   }
   theirs = Fd();
   std::vector<Fd> fds;
@@ -378,6 +432,7 @@ LoadedProbe load_probe(const ProbeOptions& options) {
     throw std::runtime_error(fmt::format("proclife's probe loader handed over {} descriptors, {} expected", fds.size(),
                                          kMapFds + reply.program_count));
   LoadedProbe probe;
+  probe.loaded_by = "libbpf in a helper process";
   probe.reap_source = static_cast<ReapSource>(reply.reap_source);
   probe.exit_group_fentry = reply.exit_group_fentry;
   probe.events = std::move(fds[0]);
@@ -386,9 +441,25 @@ LoadedProbe load_probe(const ProbeOptions& options) {
   probe.counters = std::move(fds[3]);
   probe.counters_bytes = reply.counters_bytes;
   for (uint32_t i = 0; i < reply.program_count; ++i)
-    probe.programs.push_back({std::move(fds[kMapFds + i]), reply.attach_types[i]});
+    probe.programs.push_back(std::move(fds[kMapFds + i]));
   probe.loader_peak_rss_kib = static_cast<uint64_t>(usage.ru_maxrss);
   return probe;
+}
+
+}  // namespace
+
+LoadedProbe load_probe(const ProbeOptions& options) {
+  check_environment();
+  Loader loader = requested_loader();
+  std::vector<ReapSource> attempts = reap_source_attempts(options);
+  if (loader != Loader::libbpf) {
+    if (std::optional<LoadedProbe> probe = load_light(options, attempts)) return std::move(*probe);
+    if (loader == Loader::light)
+      throw std::runtime_error(fmt::format("PROCLIFE_LOADER=light: kernel {} refused proclife's light skeleton "
+                                           "(run with --verbose for why)", kernel_release()));
+    if (options.verbose) fprintf(stderr, "proclife: probe: loading with libbpf instead\n");
+  }
+  return load_in_helper(options, attempts);
 }
 
 }  // namespace proclife

@@ -52,8 +52,10 @@ Probe::Probe(const ProbeOptions& options, RecordHandler handler)
   uint64_t started = monotonic_ns();
   LoadedProbe loaded = load_probe(options);
   if (options.verbose)
-    fprintf(stderr, "proclife: probe: loaded by a helper process in %.1f ms (its peak RSS %.1f MiB, returned)\n",
-            (monotonic_ns() - started) / 1e6, loaded.loader_peak_rss_kib / 1024.0);
+    fprintf(stderr, "proclife: probe: loaded by %s in %.1f ms\n", loaded.loaded_by, (monotonic_ns() - started) / 1e6);
+  if (options.verbose && loaded.loader_peak_rss_kib)
+    fprintf(stderr, "proclife: probe: the helper's peak RSS %.1f MiB, returned at its exit\n",
+            loaded.loader_peak_rss_kib / 1024.0);
   started = monotonic_ns();
   reap_source_ = loaded.reap_source;
   if (options.stacks) exit_group_hook_ = loaded.exit_group_fentry ? "fentry/__x64_sys_exit_group" : "tp_btf/sys_enter";
@@ -63,9 +65,9 @@ Probe::Probe(const ProbeOptions& options, RecordHandler handler)
   if (counters == MAP_FAILED) throw_probe_error("cannot map proclife's counters", errno);
   counters_ = {counters, Unmap{loaded.counters_bytes}};
   // Every program's target was fixed when it was loaded (tp_btf, fentry,
-  // fexit): attaching is one link per program.
-  for (const LoadedProgram& program : loaded.programs) {
-    int link = bpf_link_create(program.fd.get(), 0, static_cast<bpf_attach_type>(program.attach_type), nullptr);
+  // fexit): attaching is one link per program, named by the program alone.
+  for (const Fd& program : loaded.programs) {
+    int link = bpf_raw_tracepoint_open(nullptr, program.get());
     if (link < 0) throw_probe_error("cannot attach proclife's eBPF programs", errno);
     links_.emplace_back(link);
   }
