@@ -55,9 +55,12 @@ struct {
 	__uint(max_entries, 4 << 20);
 } events SEC(".maps");
 
-/* tgid -> group leader start_time; 0 means "adopt the first start time seen",
- * which is how userspace hands over a pid whose start_time it cannot know. */
-/* Not preallocated: creating 65536 preallocated entries took ~30 ms of
+/* tgid -> the followed process (struct pl_traced). Tracing a tree, an entry
+ * per process of the tree, made at its fork and removed at its free; it also
+ * counts the process's threads, sent with its exit instead of a ring-buffer
+ * record per thread. Host-wide, where every process is followed, entries are
+ * only made for a process's first thread, and removed when it dies.
+ * Not preallocated: creating 65536 preallocated entries took ~30 ms of
  * start-up (BPF_MAP_CREATE, measured with strace -T); entries are allocated
  * at fork instead, which kernels since 6.1 do from a per-CPU cache. */
 struct {
@@ -65,7 +68,7 @@ struct {
 	__uint(max_entries, 65536);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct pl_traced);
 } traced SEC(".maps");
 
 /* tid -> when do_wait() started, until the wait syscall returns. */
@@ -76,19 +79,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } wait_started SEC(".maps");
-
-/* tgid -> threads the traced process created: counted here, sent with the
- * process's exit, instead of a ring-buffer record per thread. Entries are
- * made on a process's first thread and removed when it dies or is freed.
- * As large as `traced`, so a traced tree can never fill it; host-wide, only
- * more than 65,536 live multi-threaded processes could. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u32);
-	__type(value, __u32);
-} thread_forks SEC(".maps");
 
 /* Ring-buffer reservations that failed, per event kind; slot 0 counts
  * children that could not be added to the full `traced` map. */
@@ -109,19 +99,19 @@ static __always_inline __u64 leader_start_ns(struct task_struct *task)
 	return BPF_CORE_READ(task, group_leader, start_time);
 }
 
-static __always_inline bool known_start_matches(__u64 *known, __u64 start_ns)
+static __always_inline bool known_start_matches(struct pl_traced *known, __u64 start_ns)
 {
-	if (*known == 0) {
-		*known = start_ns;
+	if (known->start_ns == 0) {
+		known->start_ns = start_ns;
 		return true;
 	}
 	/* A stale entry for a reused pid must not pull in a stranger. */
-	return *known == start_ns;
+	return known->start_ns == start_ns;
 }
 
 static __always_inline bool is_traced(__u32 tgid, __u64 start_ns)
 {
-	__u64 *known;
+	struct pl_traced *known;
 
 	if (cfg_trace_all)
 		return true;
@@ -134,12 +124,30 @@ static __always_inline bool is_traced(__u32 tgid, __u64 start_ns)
 static __always_inline bool task_is_traced(struct task_struct *task)
 {
 	__u32 tgid = task->tgid;
-	__u64 *known;
+	struct pl_traced *known;
 
 	if (cfg_trace_all)
 		return true;
 	known = bpf_map_lookup_elem(&traced, &tgid);
 	return known && known_start_matches(known, leader_start_ns(task));
+}
+
+/* A new thread of a followed process, counted in its entry. Host-wide the
+ * process's first thread makes the entry (or another CPU's thread of the
+ * same process did, just before). */
+static __always_inline void count_thread(struct task_struct *creator)
+{
+	__u32 tgid = creator->tgid;
+	struct pl_traced *known = bpf_map_lookup_elem(&traced, &tgid);
+
+	if (!known && cfg_trace_all) {
+		struct pl_traced fresh = {.start_ns = leader_start_ns(creator)};
+
+		bpf_map_update_elem(&traced, &tgid, &fresh, BPF_NOEXIST);
+		known = bpf_map_lookup_elem(&traced, &tgid);
+	}
+	if (known)
+		__sync_fetch_and_add(&known->thread_forks, 1);
 }
 
 /* Host-wide (trace-all) mode reports neither kernel threads nor proclife
@@ -255,24 +263,18 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_
 	__u32 parent_tgid = parent->tgid;
 	__u32 child_tgid = child->tgid;
 	__u64 child_start = child->start_time;
-	__u32 one = 1, *count;
+	struct pl_traced joined = {.start_ns = child_start};
 
 	if ((child->flags & PL_PF_KTHREAD) || skip_task(parent))
 		return 0;
 	if (!task_is_traced(parent))
 		return 0;
 	if (child_tgid == parent_tgid) {
-		/* A thread: counted here, reported with the process's exit. */
-		count = bpf_map_lookup_elem(&thread_forks, &parent_tgid);
-		if (count)
-			__sync_fetch_and_add(count, 1);
-		else if (bpf_map_update_elem(&thread_forks, &parent_tgid, &one, BPF_NOEXIST) &&
-			 (count = bpf_map_lookup_elem(&thread_forks, &parent_tgid)))
-			__sync_fetch_and_add(count, 1); /* another thread made the entry first */
+		count_thread(parent);
 		return 0;
 	}
 	/* A new process joins the traced tree here, before it can run. */
-	if (!cfg_trace_all && bpf_map_update_elem(&traced, &child_tgid, &child_start, BPF_ANY))
+	if (!cfg_trace_all && bpf_map_update_elem(&traced, &child_tgid, &joined, BPF_ANY))
 		__sync_fetch_and_add(&lost_events[0], 1);
 
 	e = reserve(PL_EV_FORK, sizeof(*e));
@@ -445,11 +447,15 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	e->thread_forks = 0;
 	e->pad = 0;
 	if (group_dead) {
-		__u32 tgid = task->tgid, *count = bpf_map_lookup_elem(&thread_forks, &tgid);
+		__u32 tgid = task->tgid;
+		struct pl_traced *known = bpf_map_lookup_elem(&traced, &tgid);
 
-		if (count) {
-			e->thread_forks = *count;
-			bpf_map_delete_elem(&thread_forks, &tgid);
+		if (known) {
+			e->thread_forks = known->thread_forks;
+			/* Host-wide the entry was only a thread counter; a tree's
+			 * stays until the free, for the reap. */
+			if (cfg_trace_all)
+				bpf_map_delete_elem(&traced, &tgid);
 		}
 	}
 
@@ -473,7 +479,7 @@ int BPF_PROG(handle_sched_process_free, struct task_struct *task)
 	struct pl_free_event *e;
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 	__u64 start = BPF_CORE_READ(task, start_time);
-	__u64 *known;
+	struct pl_traced *known;
 
 	/* Threads and a leader displaced by a non-leader exec are freed with
 	 * pid != tgid; only the real leader's free ends the process. */
@@ -483,11 +489,11 @@ int BPF_PROG(handle_sched_process_free, struct task_struct *task)
 		return 0;
 	if (!is_traced(tgid, start))
 		return 0;
+	/* Host-wide, normally gone at the group's death; a lost exit must not
+	 * leave it. */
 	known = bpf_map_lookup_elem(&traced, &tgid);
-	if (known && *known == start)
+	if (known && known->start_ns == start)
 		bpf_map_delete_elem(&traced, &tgid);
-	/* Normally gone at the group's death; a lost exit must not leave it. */
-	bpf_map_delete_elem(&thread_forks, &tgid);
 	if (cfg_stacks)
 		bpf_map_delete_elem(&python_runtimes, &tgid);
 	e = reserve(PL_EV_FREE, sizeof(*e));

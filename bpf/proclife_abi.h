@@ -199,6 +199,15 @@ struct pl_stack_event {
 	__u32 pad;
 };
 
+/* A followed process (the `traced` map, keyed by tgid). Userspace adds the
+ * root of a trace with start_ns 0: the kernel fills in the start time it sees
+ * first. */
+struct pl_traced {
+	__u64 start_ns;      /* its leader's start time: a reused pid is not it */
+	__u32 thread_forks;  /* threads it created, sent with its exit */
+	__u32 pad;
+};
+
 /* The CPython runtime of a process, as userspace found it (the python_runtimes
  * map, keyed by tgid). */
 #define PL_PY_LAYOUT_311 1

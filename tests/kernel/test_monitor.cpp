@@ -194,6 +194,8 @@ TEST_CASE("monitor: lifetimes, findings and metrics of a workload in its cgroup,
   for (const char* comm : {"ml-ok", "ml-three", "ml-kill", "ml-oparent", "ml-orphan", "ml-waited", "ml-zombie"}) {
     INFO(comm);
     Json rec = lifetime(comm);
+    // Host-wide, threads are counted in the kernel too (its `traced` entries).
+    CHECK(rec["threads"] == (std::string(comm) == "ml-three" ? 2 : 1));
     CHECK(rec["cgroup"]["path"] == cgroup.relative);
     CHECK(rec["reaper_pid"] == load);
     CHECK(rec["reaped_via"] == "wait4");
@@ -450,14 +452,17 @@ TEST_CASE("monitor --max-live: past the cap the oldest entries are evicted and c
   unlink(log.c_str());
 }
 
-TEST_CASE("monitor: the helper process that loads the probe exits before anything is attached, so it is never a lifetime",
+// Only libbpf's loader has a helper process (probe/loader.hpp): forced here.
+TEST_CASE("monitor: libbpf's helper process that loads the probe exits before anything is attached, so it is never "
+          "a lifetime",
           "[monitor]") {
   require_root();
   std::string events = "/tmp/proclife-ktest-monitor-loader-" + std::to_string(getpid()) + ".ndjson";
   std::string log = events + ".log";
   unlink(events.c_str());
   pid_t monitor =
-      spawn({PROCLIFE_BIN, "monitor", "--events", events, "--metrics-address", "", "--retention", "0.1"}, log);
+      spawn({PROCLIFE_BIN, "monitor", "--events", events, "--metrics-address", "", "--retention", "0.1"}, log,
+            {"PROCLIFE_LOADER=libbpf"});
   REQUIRE(eventually([&] { return !records(events).empty(); }, 15));
   INFO(slurp(log));
   // One process of ours, so that lifetimes are known to be written.

@@ -1,7 +1,7 @@
 /* The monitor kernel test's workload: a known set of lifetimes, every one
  * named (comm) so the test can find its record.
  *   ml-ok     exit(0), reaped by wait4
- *   ml-three  exit(3)
+ *   ml-three  starts a second thread, joins it, exit(3): two threads
  *   ml-kill   killed by SIGTERM (its own)
  *   ml-oparent forks ml-orphan and exits: ml-orphan is adopted by this
  *             process, a subreaper, which reaps it
@@ -10,6 +10,7 @@
  * Eight processes (this one included), one exec (this one), all reaped by wait4. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -31,7 +32,15 @@ static pid_t child(const char *name, void (*body)(void))
 }
 
 static void ok(void) { _exit(0); }
-static void three(void) { _exit(3); }
+static void *idle(void *unused) { return unused; }
+static void three(void)
+{
+	pthread_t thread;
+
+	if (pthread_create(&thread, NULL, idle, NULL) || pthread_join(thread, NULL))
+		_exit(100);
+	_exit(3);
+}
 static void die(void)
 {
 	signal(SIGTERM, SIG_DFL);

@@ -89,8 +89,8 @@ Probe::~Probe() = default;
 
 void Probe::track(pid_t pid) {
   uint32_t key = static_cast<uint32_t>(pid);
-  uint64_t adopt_start = 0;  // the kernel fills in the start time at its first event
-  if (bpf_map_update_elem(traced_.get(), &key, &adopt_start, BPF_ANY))
+  pl_traced adopt{};  // start_ns 0: the kernel fills in the start time at its first event
+  if (bpf_map_update_elem(traced_.get(), &key, &adopt, BPF_ANY))
     throw_probe_error(fmt::format("cannot follow pid {}", pid), errno);
 }
 
