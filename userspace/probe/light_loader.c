@@ -44,6 +44,8 @@ static int take_fd(int *fd)
 		skel->rodata->cfg_stacks = config->stacks;                                             \
 		skel->rodata->cfg_wakeup_bytes = config->wakeup_bytes;                                 \
 		skel->maps.events.max_entries = config->ring_buffer_bytes;                             \
+		skel->maps.python_runtimes.max_entries = config->stacks_map_entries;                   \
+		skel->maps.poll_stacks.max_entries = config->stacks_map_entries;                       \
 		err = stem##__load(skel);                                                              \
 		programs = (struct bpf_prog_desc *)&skel->progs;                                       \
 		count = sizeof(skel->progs) / sizeof(*programs);                                       \

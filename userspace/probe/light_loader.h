@@ -22,6 +22,7 @@ struct pl_light_config {
 	uint32_t self_tgid;
 	uint32_t stacks;
 	uint32_t ring_buffer_bytes;
+	uint32_t stacks_map_entries; /* python_runtimes and poll_stacks; 0: as built */
 	uint64_t wakeup_bytes;
 };
 

@@ -174,6 +174,11 @@ std::vector<ReapSource> reap_source_attempts(const ProbeOptions& options) {
 // the buffer waiting is the latest point at which to be woken.
 uint64_t wakeup_bytes(const ProbeOptions& options) { return options.ring_buffer_bytes / 4; }
 
+// Without --stacks the programs never touch python_runtimes or poll_stacks,
+// so one entry each: creating a map costs in proportion to its size (an LRU
+// map's entries are all allocated then). 0 keeps the size they were built with.
+uint32_t stacks_map_entries(const ProbeOptions& options) { return options.stacks ? 0 : 1; }
+
 // Open, configure and load the skeleton, falling back from fexit to the
 // sys_exit tracepoint when the kernel refuses fexit programs.
 LoadResult open_and_load(const ProbeOptions& options, const std::vector<ReapSource>& attempts) {
@@ -194,6 +199,10 @@ LoadResult open_and_load(const ProbeOptions& options, const std::vector<ReapSour
     skel->rodata->cfg_wakeup_bytes = wakeup_bytes(options);
     if (int err = bpf_map__set_max_entries(skel->maps.events, options.ring_buffer_bytes))
       throw_probe_error("invalid ring buffer size", -err);
+    if (uint32_t entries = stacks_map_entries(options)) {
+      bpf_map__set_max_entries(skel->maps.python_runtimes, entries);
+      bpf_map__set_max_entries(skel->maps.poll_stacks, entries);
+    }
     bpf_program__set_autoload(skel->progs.handle_sys_exit, source == ReapSource::syscall_tracepoint);
     bpf_program__set_autoload(skel->progs.handle_kernel_wait4_exit, source == ReapSource::fexit);
     bpf_program__set_autoload(skel->progs.handle_kernel_waitid_exit, source == ReapSource::fexit);
@@ -380,7 +389,7 @@ pl_light_reap light_reap(ReapSource source) {
 // when every attempt fails (a kernel before 5.17, say).
 std::optional<LoadedProbe> load_light(const ProbeOptions& options, const std::vector<ReapSource>& attempts) {
   const pl_light_config config{options.trace_all, options.self_pid, options.stacks, options.ring_buffer_bytes,
-                               wakeup_bytes(options)};
+                               stacks_map_entries(options), wakeup_bytes(options)};
   for (ReapSource source : attempts) {
     pl_light_probe light{};
     if (int err = pl_light_load(light_reap(source), options.stacks, &config, &light)) {
