@@ -106,11 +106,15 @@ def table(args):
     out.append("")
     out.append("| start-up probe | wall ms, median (min–max) | ms added vs `true` |")
     out.append("|---|---:|---:|")
-    commands = {"true": "`/bin/true`", "proclife": "`proclife run -- /bin/true`", "strace": "`strace -f /bin/true`",
+    commands = {"true": "`/bin/true`", "proclife": "`proclife run -- /bin/true`",
+                "proclife-release": "`proclife run -- /bin/true`, release binary (static, as the Debian package installs it)",
+                "strace": "`strace -f /bin/true`",
                 "bpftrace": "`bpftrace -e 'tracepoint:sched:sched_process_exit { }' -c /bin/true`"}
     true_med = med(nums(startup[("startup", "true")], "wall"))
     for probe, shown in commands.items():
-        if probe != "true" and probe not in variants:
+        if probe == "proclife-release" and not startup[("startup", probe)]:
+            continue  # no release binary, or an older one than the binary under test
+        if probe not in ("true", "proclife-release") and probe not in variants:
             continue
         if probe in unavailable:
             out.append(f"| {shown} | {cell(unavailable[probe])} | |")

@@ -75,6 +75,7 @@ OPT_LONG_FORKS=${BENCH_LONG_FORKS:-}
 OPT_VARIANTS=
 PROCLIFE=${PROCLIFE:-$REPO_ROOT/build/proclife}
 PROCLIFE_RUN=
+PROCLIFE_RELEASE_RUN=
 PROCLIFE_DESC=
 
 require_count() { # NAME VALUE: positive integer or a one-line error
@@ -208,6 +209,19 @@ snapshot_proclife() {
 	cp "$PROCLIFE" "$BENCH_BIN/proclife.snapshot" 2>/dev/null || return 1
 	PROCLIFE_RUN=$BENCH_BIN/proclife.snapshot
 	PROCLIFE_DESC="$(proclife_revision)"
+}
+
+# The release binary (scripts/package.sh; what the Debian package installs)
+# starts without loading shared libraries: its start-up is measured too, when
+# it is there and no older than the binary under test. Sets PROCLIFE_RELEASE_RUN.
+snapshot_release() {
+	local release=$REPO_ROOT/build-release/proclife
+	[[ -x $release && -n $PROCLIFE_RUN ]] || return 0
+	if [[ $release -ot $PROCLIFE ]]; then
+		log "note: ${release#"$REPO_ROOT"/} is older than ${PROCLIFE#"$REPO_ROOT"/}: its start-up is not measured (rebuild it with scripts/package.sh)"
+		return 0
+	fi
+	cp "$release" "$BENCH_BIN/proclife-release.snapshot" 2>/dev/null && PROCLIFE_RELEASE_RUN=$BENCH_BIN/proclife-release.snapshot
 }
 
 proclife_revision() {
@@ -698,6 +712,7 @@ measure_overhead() {
 measure_startup() {
 	local -a probes=(true)
 	[[ -n $PROCLIFE_RUN && -z ${UNAVAILABLE[proclife]:-} ]] && probes+=(proclife)
+	[[ -n $PROCLIFE_RELEASE_RUN && -z ${UNAVAILABLE[proclife]:-} ]] && probes+=(proclife-release)
 	[[ " ${VARIANTS[*]} " == *" strace "* && -z ${UNAVAILABLE[strace]:-} ]] && probes+=(strace)
 	[[ " ${VARIANTS[*]} " == *" bpftrace "* && -z ${UNAVAILABLE[bpftrace]:-} ]] && probes+=(bpftrace)
 	local rep i p rc n=${#probes[@]}
@@ -711,6 +726,7 @@ measure_startup() {
 			# /usr/bin/true and /bin/true (merged /usr), so all probes use the path.
 			true) "$TIMED_RUN" -r "$WORK/res" -- /bin/true || rc=$? ;;
 			proclife) "$TIMED_RUN" -r "$WORK/res" -- "$PROCLIFE_RUN" run -- /bin/true 2>/dev/null || rc=$? ;;
+			proclife-release) "$TIMED_RUN" -r "$WORK/res" -- "$PROCLIFE_RELEASE_RUN" run -- /bin/true 2>/dev/null || rc=$? ;;
 			strace) "$TIMED_RUN" -r "$WORK/res" -- strace -f /bin/true 2>/dev/null || rc=$? ;;
 			bpftrace) "$TIMED_RUN" -r "$WORK/res" -- bpftrace \
 				-e 'tracepoint:sched:sched_process_exit { }' -c /bin/true >/dev/null 2>&1 || rc=$? ;;
@@ -833,9 +849,11 @@ main() {
 	declare -gA UNAVAILABLE=()
 	ACTIVE=()
 	PROCLIFE_RUN=
+	PROCLIFE_RELEASE_RUN=
 	local v
 	local have_binary=0
 	snapshot_proclife && have_binary=1
+	snapshot_release
 	for v in "${VARIANTS[@]}"; do
 		if [[ $v == proclife* || $v == monitor* ]] && ((!have_binary)); then
 			UNAVAILABLE[$v]="not built (${PROCLIFE#"$REPO_ROOT"/} missing)"

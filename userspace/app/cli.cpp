@@ -83,7 +83,8 @@ void add_trace_options(CLI::App& command, TraceOptions& trace) {
                    "Show where in the program each wait, fork and exit_group was called (costs a copy of the "
                    "stack in the kernel per such call, and an unwind in proclife; the ring buffer defaults to 16 "
                    "MiB then)");
-  command.add_flag("--verbose,-v", trace.verbose, "Show libbpf's own log");
+  command.add_flag("--verbose,-v", trace.verbose,
+                   "Show how the probe was loaded and attached, with libbpf's log when libbpf loads it");
 }
 
 // Stacks make the consumer slower (each is unwound, and the first names
@@ -207,7 +208,8 @@ ParsedCommand parse_or_inspect(int argc, const char* const* argv, const std::fun
         return (value & (value - 1)) == 0 ? std::string() : std::string("must be a power of two");
       })
       ->option_text("MIB");
-  monitor_cmd->add_flag("--verbose,-v", monitor.verbose, "Show libbpf's own log");
+  monitor_cmd->add_flag("--verbose,-v", monitor.verbose,
+                        "Show how the probe was loaded and attached, with libbpf's log when libbpf loads it");
 
   if (inspect) {
     (*inspect)(app);

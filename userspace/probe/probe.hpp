@@ -1,6 +1,6 @@
-// The thin RAII layer over the kernel: load proclife's eBPF programs (in a
-// helper process, see loader.hpp), attach them, hand raw ring-buffer records
-// to a callback; detach on destruction.
+// The thin RAII layer over the kernel: load proclife's eBPF programs (see
+// loader.hpp), attach them, hand raw ring-buffer records to a callback;
+// detach on destruction.
 #pragma once
 
 #include <sys/types.h>
@@ -36,7 +36,7 @@ struct ProbeOptions {
   bool trace_all = false;           // the whole host, not one tree
   uint32_t self_pid = 0;            // proclife: its waits for CMD are recorded
   uint32_t ring_buffer_bytes = 2u << 20;  // power of two, at least a page
-  bool verbose = false;             // libbpf's own log on stderr
+  bool verbose = false;             // how it loaded, and libbpf's own log, on stderr
   // automatic may be overridden by the PROCLIFE_REAP_SOURCE environment
   // variable (fexit, sys_exit, none): a test and diagnostic knob.
   ReapSource reap_source = ReapSource::automatic;
