@@ -134,17 +134,20 @@ static __always_inline bool task_is_traced(struct task_struct *task)
 
 /* A new thread of a followed process, counted in its entry. Host-wide the
  * process's first thread makes the entry (or another CPU's thread of the
- * same process did, just before). */
+ * same process did, just before), and an entry of an earlier process with
+ * this pid, whose exit was lost, starts again. */
 static __always_inline void count_thread(struct task_struct *creator)
 {
 	__u32 tgid = creator->tgid;
 	struct pl_traced *known = bpf_map_lookup_elem(&traced, &tgid);
 
-	if (!known && cfg_trace_all) {
+	if (cfg_trace_all) {
 		struct pl_traced fresh = {.start_ns = leader_start_ns(creator)};
 
-		bpf_map_update_elem(&traced, &tgid, &fresh, BPF_NOEXIST);
-		known = bpf_map_lookup_elem(&traced, &tgid);
+		if (!known || known->start_ns != fresh.start_ns) {
+			bpf_map_update_elem(&traced, &tgid, &fresh, known ? BPF_ANY : BPF_NOEXIST);
+			known = bpf_map_lookup_elem(&traced, &tgid);
+		}
 	}
 	if (known)
 		__sync_fetch_and_add(&known->thread_forks, 1);

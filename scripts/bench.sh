@@ -213,10 +213,11 @@ snapshot_proclife() {
 
 # The release binary (scripts/package.sh; what the Debian package installs)
 # starts without loading shared libraries: its start-up is measured too, when
-# it is there and no older than the binary under test. Sets PROCLIFE_RELEASE_RUN.
+# the binary under test is build/proclife and the release binary is there and
+# no older (by mtime). Sets PROCLIFE_RELEASE_RUN.
 snapshot_release() {
 	local release=$REPO_ROOT/build-release/proclife
-	[[ -x $release && -n $PROCLIFE_RUN ]] || return 0
+	[[ -x $release && -n $PROCLIFE_RUN && $PROCLIFE == "$REPO_ROOT/build/proclife" ]] || return 0
 	if [[ $release -ot $PROCLIFE ]]; then
 		log "note: ${release#"$REPO_ROOT"/} is older than ${PROCLIFE#"$REPO_ROOT"/}: its start-up is not measured (rebuild it with scripts/package.sh)"
 		return 0

@@ -39,8 +39,9 @@ Boots each KERNEL under QEMU (-accel tcg), shares the host root read-only into t
 (virtiofs, with a throw-away writable overlay) and runs, from the project root inside it:
     ctest --test-dir BUILD_DIR -L vm --output-on-failure
 once with PROCLIFE_REAP_SOURCE=fexit and once with PROCLIFE_REAP_SOURCE=sys_exit (the
-probe's wait-result sources; see userspace/probe/probe.hpp), both with the light skeleton
-(PROCLIFE_LOADER=light), then once with PROCLIFE_LOADER=libbpf (userspace/probe/loader.hpp).
+probe's wait-result sources; see userspace/probe/probe.hpp), then once with
+PROCLIFE_LOADER=libbpf (libbpf's skeleton, which kernels before 5.17 load instead of the
+light one; see userspace/probe/loader.hpp).
 Kernels run one after another. Needs root (virtiofsd, apt-get).
 
 KERNEL is one of:
@@ -147,9 +148,10 @@ test_command() {
 		printf '%s\n' "$PROCLIFE_VMTEST_CMD"
 	else
 		# Once per reap source the guest kernels allow (fexit loads on Debian's 6.1 and 6.12;
-		# sys_exit is the fallback elsewhere), forced with the probe's diagnostic knobs, through
-		# the light skeleton; then once through libbpf's, the loader of kernels before 5.17.
-		printf 'for source in fexit sys_exit; do echo "vmtest: reap source $source"; PROCLIFE_LOADER=light PROCLIFE_REAP_SOURCE=$source ctest --test-dir %q -L vm --output-on-failure --no-tests=error || exit; done; echo "vmtest: libbpf loader"; PROCLIFE_LOADER=libbpf ctest --test-dir %q -L vm --output-on-failure --no-tests=error\n' "$BUILD_DIR" "$BUILD_DIR"
+		# sys_exit is the fallback elsewhere), forced with the probe's diagnostic knob, with the
+		# loader the kernel takes (a [vm] test checks which: the light skeleton from 5.17 on);
+		# then once through libbpf's skeleton, the loader of older kernels, forced.
+		printf 'for source in fexit sys_exit; do echo "vmtest: reap source $source"; PROCLIFE_REAP_SOURCE=$source ctest --test-dir %q -L vm --output-on-failure --no-tests=error || exit; done; echo "vmtest: libbpf loader"; PROCLIFE_LOADER=libbpf ctest --test-dir %q -L vm --output-on-failure --no-tests=error\n' "$BUILD_DIR" "$BUILD_DIR"
 	fi
 }
 

@@ -266,12 +266,9 @@ int run_command(const RunCommand& command) {
   std::unique_ptr<std::ofstream> recording;
   if (!output.record_path.empty()) recording = open_output_file(output.record_path, "the recording");
 
-  // CMD's process is made first and waits at its gate: its fork, and its
-  // first writes to the memory it shares with proclife's, happen on the other
-  // CPU while the probe loads instead of after it.
-  GatedChild child(command.command);
   Session session(command.trace);
   uint64_t origin = monotonic_ns();
+  GatedChild child(command.command);
   GraphOptions options{origin, session.self_pid(), static_cast<uint32_t>(child.pid())};
   session.configure_graph(options);
   if (recording) session.record_to(std::move(recording), record_header(command, options));

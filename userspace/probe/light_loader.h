@@ -31,7 +31,7 @@ struct pl_light_config {
 /* What the loaded probe is made of; the caller owns every descriptor. */
 struct pl_light_probe {
 	int events;          /* the ring buffer */
-	int traced;          /* tgid -> start time */
+	int traced;          /* tgid -> struct pl_traced */
 	int python_runtimes; /* tgid -> CPython runtime */
 	int counters;        /* .bss, mmap-able */
 	uint32_t counters_bytes;

@@ -387,12 +387,14 @@ pl_light_reap light_reap(ReapSource source) {
 // The light skeleton of the first reap source the kernel loads, in this
 // process: no BTF is read here, so there is no memory to give back. nullopt
 // when every attempt fails (a kernel before 5.17, say).
-std::optional<LoadedProbe> load_light(const ProbeOptions& options, const std::vector<ReapSource>& attempts) {
+std::optional<LoadedProbe> load_light(const ProbeOptions& options, const std::vector<ReapSource>& attempts,
+                                      int& last_error) {
   const pl_light_config config{options.trace_all, options.self_pid, options.stacks, options.ring_buffer_bytes,
                                stacks_map_entries(options), wakeup_bytes(options)};
   for (ReapSource source : attempts) {
     pl_light_probe light{};
     if (int err = pl_light_load(light_reap(source), options.stacks, &config, &light)) {
+      last_error = -err;
       if (options.verbose)
         fprintf(stderr, "proclife: probe: the kernel refused the light skeleton for reap source %s: %s\n",
                 reap_source_name(source), strerror(-err));
@@ -462,10 +464,14 @@ LoadedProbe load_probe(const ProbeOptions& options) {
   Loader loader = requested_loader();
   std::vector<ReapSource> attempts = reap_source_attempts(options);
   if (loader != Loader::libbpf) {
-    if (std::optional<LoadedProbe> probe = load_light(options, attempts)) return std::move(*probe);
+    int error = 0;
+    if (std::optional<LoadedProbe> probe = load_light(options, attempts, error)) return std::move(*probe);
+    // The light skeleton's loader says no more than an errno; libbpf's log
+    // names the program and the reason.
     if (loader == Loader::light)
-      throw std::runtime_error(fmt::format("PROCLIFE_LOADER=light: kernel {} refused proclife's light skeleton "
-                                           "(run with --verbose for why)", kernel_release()));
+      throw std::runtime_error(fmt::format("PROCLIFE_LOADER=light: kernel {} refused proclife's light skeleton: {} "
+                                           "(PROCLIFE_LOADER=libbpf --verbose shows which program, and why)",
+                                           kernel_release(), strerror(error)));
     if (options.verbose) fprintf(stderr, "proclife: probe: loading with libbpf instead\n");
   }
   return load_in_helper(options, attempts);

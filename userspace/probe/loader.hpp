@@ -25,7 +25,7 @@ struct LoadedProbe {
   ReapSource reap_source = ReapSource::none;
   bool exit_group_fentry = false;  // --stacks: exit_group caught by fentry, else tp_btf/sys_enter
   Fd events;           // the ring buffer
-  Fd traced;           // tgid -> start time of the followed processes
+  Fd traced;           // tgid -> the followed processes (struct pl_traced)
   Fd python_runtimes;  // tgid -> where its CPython runtime lives
   Fd counters;         // .bss: lost events, stacks not taken (mmap-able)
   size_t counters_bytes = 0;

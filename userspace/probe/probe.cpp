@@ -90,7 +90,10 @@ Probe::~Probe() = default;
 void Probe::track(pid_t pid) {
   uint32_t key = static_cast<uint32_t>(pid);
   pl_traced adopt{};  // start_ns 0: the kernel fills in the start time at its first event
-  if (bpf_map_update_elem(traced_.get(), &key, &adopt, BPF_ANY))
+  // An entry already there was made by the process's fork event (attach finds
+  // children it has already followed): it has the start time and counts its
+  // threads, so it stays.
+  if (bpf_map_update_elem(traced_.get(), &key, &adopt, BPF_NOEXIST) && errno != EEXIST)
     throw_probe_error(fmt::format("cannot follow pid {}", pid), errno);
 }
 
