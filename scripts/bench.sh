@@ -615,7 +615,8 @@ measure_syscall_tax() {
 				local deadline=$((SECONDS + ATTACH_TIMEOUT_S))
 				until grep -Eq "$ready" "$err" 2>/dev/null; do
 					if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
-						refused[$src]=$(grep -v '^libbpf:' "$err" | grep -m1 -i 'refuse\|error\|cannot' | cut -c1-120)
+						# The last such line is the verdict; --verbose's account of each attempt comes first.
+						refused[$src]=$(grep -v '^libbpf:' "$err" | grep -i 'refuse\|error\|cannot' | tail -n1 | cut -c1-160)
 						kill -TERM "$pid" 2>/dev/null || true
 						wait "$pid" 2>/dev/null || true
 						pid=
