@@ -590,13 +590,23 @@ run_kernel() {
 # which is all a CI log keeps.
 # Sets OOPS to that excerpt.
 OOPS=""
+OOPS_START='BUG:|Oops|general protection|Kernel panic'
 print_oops() { # CONSOLE [PATTERN: the line it starts at, default the first Oops or BUG]
 	local first
-	first=$(grep -n -m 1 -E "${2:-BUG:|Oops|general protection|Kernel panic}" "$1" | cut -d: -f1)
+	first=$(grep -n -m 1 -E "${2:-$OOPS_START}" "$1" | cut -d: -f1)
 	OOPS=$(sed -n "${first:-1},+59p" "$1" | tr -d '\r')
 	say "--- the guest's console from its first Oops or BUG (at most 60 lines) ---"
 	printf '%s\n' "$OOPS"
 	say "--- end of console excerpt ---"
+}
+
+# Whether an eBPF program or trampoline is in any backtrace from the first line
+# matching PATTERN to the end of CONSOLE: every CPU's, not only the excerpt
+# print_oops shows (a lockup's other CPUs are reported after it).
+ebpf_in_trace() { # CONSOLE PATTERN
+	local first
+	first=$(grep -n -m 1 -E "$2" "$1" | cut -d: -f1)
+	tail -n +"${first:-1}" "$1" | grep -q -E 'bpf_prog_|bpf_trampoline'
 }
 
 # Turns what came back into one verdict: a status (file, else console marker) decides
@@ -628,7 +638,7 @@ classify_result() { # KDIR NONCE QEMU_RC START_MS RESULT_MS FALLBACK_RELEASE
 		# the panics below, unless that CPU was running our programs.
 		if grep -q 'soft lockup - CPU' "$console" 2>/dev/null; then
 			print_oops "$console" 'soft lockup - CPU'
-			if grep -q -E 'bpf_prog_|bpf_trampoline' <<<"$OOPS"; then
+			if ebpf_in_trace "$console" 'soft lockup - CPU'; then
 				RESULT_LINE="$RESULT_LINE; a CPU locked up with an eBPF program in its trace"
 			else
 				RESULT_RETRY=1
@@ -645,7 +655,7 @@ classify_result() { # KDIR NONCE QEMU_RC START_MS RESULT_MS FALLBACK_RELEASE
 			print_oops "$console"
 			# A BPF program or trampoline in the panic's trace: the probe is implicated,
 			# and no second boot may hide it.
-			if grep -q -E 'bpf_prog_|bpf_trampoline' <<<"$OOPS"; then
+			if ebpf_in_trace "$console" "$OOPS_START"; then
 				why="$why; an eBPF program is in its trace"
 			else
 				RESULT_RETRY=1

@@ -49,10 +49,8 @@ static int take_fd(int *fd)
 		err = stem##__load(skel);                                                              \
 		programs = (struct bpf_prog_desc *)&skel->progs;                                       \
 		count = sizeof(skel->progs) / sizeof(*programs);                                       \
-		_Static_assert(sizeof(skel->progs) % sizeof(struct bpf_prog_desc) == 0,                \
-			       "a light skeleton's progs are bpf_prog_desc alone");                    \
-		if (!err && count > PL_LIGHT_MAX_PROGRAMS)                                             \
-			err = -E2BIG;                                                                  \
+		_Static_assert(sizeof(skel->progs) / sizeof(struct bpf_prog_desc) <= PL_LIGHT_MAX_PROGRAMS, \
+			       "pl_light_probe has room for every program");                           \
 		if (!err) {                                                                            \
 			out->events = take_fd(&skel->maps.events.map_fd);                              \
 			out->traced = take_fd(&skel->maps.traced.map_fd);                              \
@@ -74,9 +72,10 @@ PL_DEFINE_LIGHT_LOAD(proclife_sys_exit_stacks_bpf)
 PL_DEFINE_LIGHT_LOAD(proclife_none_bpf)
 PL_DEFINE_LIGHT_LOAD(proclife_none_stacks_bpf)
 
-int pl_light_load(enum pl_light_reap reap, int stacks, const struct pl_light_config *config,
-		  struct pl_light_probe *out)
+int pl_light_load(enum pl_light_reap reap, const struct pl_light_config *config, struct pl_light_probe *out)
 {
+	int stacks = config->stacks;
+
 	switch (reap) {
 	case PL_LIGHT_REAP_FEXIT:
 		return stacks ? load_proclife_fexit_stacks_bpf(config, out) : load_proclife_fexit_bpf(config, out);

@@ -40,8 +40,7 @@ struct pl_light_probe {
 };
 
 /* 0, or a negative errno; nothing is left open on failure. */
-int pl_light_load(enum pl_light_reap reap, int stacks, const struct pl_light_config *config,
-		  struct pl_light_probe *out);
+int pl_light_load(enum pl_light_reap reap, const struct pl_light_config *config, struct pl_light_probe *out);
 
 #ifdef __cplusplus
 }

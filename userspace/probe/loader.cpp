@@ -13,7 +13,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstdarg>
@@ -158,7 +157,6 @@ using Skeleton = std::unique_ptr<proclife_bpf, void (*)(proclife_bpf*)>;
 struct LoadResult {
   Skeleton skel{nullptr, proclife_bpf__destroy};
   ReapSource reap_source = ReapSource::none;
-  bool exit_group_fentry = false;
 };
 
 // The reap sources to try, in order: auto tries fexit first; a kernel that
@@ -206,9 +204,8 @@ LoadResult open_and_load(const ProbeOptions& options, const std::vector<ReapSour
     bpf_program__set_autoload(skel->progs.handle_sys_exit, source == ReapSource::syscall_tracepoint);
     bpf_program__set_autoload(skel->progs.handle_kernel_wait4_exit, source == ReapSource::fexit);
     bpf_program__set_autoload(skel->progs.handle_kernel_waitid_exit, source == ReapSource::fexit);
-    // exit_group's hook follows the same verdict: fentry where fexit loads.
     skel->rodata->cfg_stacks = options.stacks;
-    bool exit_group_fentry = source == ReapSource::fexit;
+    bool exit_group_fentry = exit_group_by_fentry(source);
     bpf_program__set_autoload(skel->progs.handle_exit_group_entry, options.stacks && exit_group_fentry);
     bpf_program__set_autoload(skel->progs.handle_sys_enter, options.stacks && !exit_group_fentry);
     int err = proclife_bpf__load(skel);
@@ -230,7 +227,6 @@ LoadResult open_and_load(const ProbeOptions& options, const std::vector<ReapSour
                         -err);
     }
     result.reap_source = source;
-    result.exit_group_fentry = exit_group_fentry;
     break;
   }
   return result;
@@ -243,7 +239,6 @@ constexpr size_t kMapFds = 4;
 struct LoaderReply {
   uint32_t ok = 0;
   uint8_t reap_source = 0;
-  uint8_t exit_group_fentry = 0;
   uint32_t program_count = 0;
   uint64_t counters_bytes = 0;
   char error[1024] = {};
@@ -297,7 +292,6 @@ void prepare_heap_for_btf() {
     LoadResult loaded = open_and_load(options, attempts);
     proclife_bpf* skel = loaded.skel.get();
     reply.reap_source = static_cast<uint8_t>(loaded.reap_source);
-    reply.exit_group_fentry = loaded.exit_group_fentry;
     reply.counters_bytes = bpf_map__value_size(skel->maps.bss);
     fds = {bpf_map__fd(skel->maps.events), bpf_map__fd(skel->maps.traced), bpf_map__fd(skel->maps.python_runtimes),
            bpf_map__fd(skel->maps.bss)};
@@ -393,7 +387,7 @@ std::optional<LoadedProbe> load_light(const ProbeOptions& options, const std::ve
                                stacks_map_entries(options), wakeup_bytes(options)};
   for (ReapSource source : attempts) {
     pl_light_probe light{};
-    if (int err = pl_light_load(light_reap(source), options.stacks, &config, &light)) {
+    if (int err = pl_light_load(light_reap(source), &config, &light)) {
       last_error = -err;
       if (options.verbose)
         fprintf(stderr, "proclife: probe: the kernel refused the light skeleton for reap source %s: %s\n",
@@ -403,7 +397,6 @@ std::optional<LoadedProbe> load_light(const ProbeOptions& options, const std::ve
     LoadedProbe probe;
     probe.loaded_by = "the kernel (light skeleton)";
     probe.reap_source = source;
-    probe.exit_group_fentry = source == ReapSource::fexit;
     probe.events = Fd(light.events);
     probe.traced = Fd(light.traced);
     probe.python_runtimes = Fd(light.python_runtimes);
@@ -445,7 +438,6 @@ LoadedProbe load_in_helper(const ProbeOptions& options, const std::vector<ReapSo
   LoadedProbe probe;
   probe.loaded_by = "libbpf in a helper process";
   probe.reap_source = static_cast<ReapSource>(reply.reap_source);
-  probe.exit_group_fentry = reply.exit_group_fentry;
   probe.events = std::move(fds[0]);
   probe.traced = std::move(fds[1]);
   probe.python_runtimes = std::move(fds[2]);
@@ -460,8 +452,8 @@ LoadedProbe load_in_helper(const ProbeOptions& options, const std::vector<ReapSo
 }  // namespace
 
 LoadedProbe load_probe(const ProbeOptions& options) {
-  check_environment();
   Loader loader = requested_loader();
+  check_environment();
   std::vector<ReapSource> attempts = reap_source_attempts(options);
   if (loader != Loader::libbpf) {
     int error = 0;

@@ -23,7 +23,6 @@ namespace proclife {
 struct LoadedProbe {
   const char* loaded_by = "";  // for --verbose
   ReapSource reap_source = ReapSource::none;
-  bool exit_group_fentry = false;  // --stacks: exit_group caught by fentry, else tp_btf/sys_enter
   Fd events;           // the ring buffer
   Fd traced;           // tgid -> the followed processes (struct pl_traced)
   Fd python_runtimes;  // tgid -> where its CPython runtime lives

@@ -58,7 +58,7 @@ Probe::Probe(const ProbeOptions& options, RecordHandler handler)
             loaded.loader_peak_rss_kib / 1024.0);
   started = monotonic_ns();
   reap_source_ = loaded.reap_source;
-  if (options.stacks) exit_group_hook_ = loaded.exit_group_fentry ? "fentry/__x64_sys_exit_group" : "tp_btf/sys_enter";
+  if (options.stacks) exit_group_hook_ = exit_group_by_fentry(loaded.reap_source) ? "fentry/__x64_sys_exit_group" : "tp_btf/sys_enter";
   traced_ = std::move(loaded.traced);
   python_runtimes_ = std::move(loaded.python_runtimes);
   void* counters = mmap(nullptr, loaded.counters_bytes, PROT_READ, MAP_SHARED, loaded.counters.get(), 0);

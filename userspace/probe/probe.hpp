@@ -32,13 +32,18 @@ const char* reap_source_name(ReapSource source);
 // Reads those names back; nullopt for anything else.
 std::optional<ReapSource> parse_reap_source(std::string_view name);
 
+// --stacks' exit_group() hook follows the reap source's verdict: fentry where
+// fexit loads, tp_btf/sys_enter otherwise.
+inline bool exit_group_by_fentry(ReapSource source) { return source == ReapSource::fexit; }
+
 struct ProbeOptions {
   bool trace_all = false;           // the whole host, not one tree
   uint32_t self_pid = 0;            // proclife: its waits for CMD are recorded
   uint32_t ring_buffer_bytes = 2u << 20;  // power of two, at least a page
   bool verbose = false;             // how it loaded, and libbpf's own log, on stderr
   // automatic may be overridden by the PROCLIFE_REAP_SOURCE environment
-  // variable (fexit, sys_exit, none): a test and diagnostic knob.
+  // variable (fexit, sys_exit, none): a test and diagnostic knob, as
+  // PROCLIFE_LOADER (auto, light, libbpf) is for how it loads (loader.hpp).
   ReapSource reap_source = ReapSource::automatic;
   // --stacks: a stack record (PL_EV_STACK) after each wait_enter and fork of
   // the traced tree, and at every exit_group() call.
