@@ -589,3 +589,32 @@ TEST_CASE("svg: a timestamp near 2^64 renders quickly to a bounded size", "[rend
     CHECK(count(svg, "class=\"grid\"") <= 20);
   }
 }
+
+TEST_CASE("reaping_call: each child's own call, none once the reaper's calls are no longer kept",
+          "[renderers]") {
+  Scenario s;
+  Proc make = s.root(1000);
+  constexpr uint32_t kChildren = Graph::kMaxWaitCalls + 3;
+  std::vector<Proc> children;
+  for (uint32_t i = 0; i < kChildren; i++) {
+    uint64_t t = 10 + 10 * uint64_t{i};
+    Proc child = s.fork(make, 2000 + i, t);
+    s.exit(child, exited(static_cast<int>(i % 200)), t + 1, make);
+    // A call that reaped nothing between reaps, so a call's index is not its child's.
+    s.wait4(make, -1, kernel::kWnohang, 0, 0, t + 2, t + 3);
+    s.wait4(make, -1, 0, child.pid, exited(static_cast<int>(i % 200)), t + 4, t + 5);
+    children.push_back(child);
+  }
+  Graph graph = s.graph(10 * kChildren + 100);
+  for (uint32_t i : {0u, 1u, 1000u, static_cast<uint32_t>(Graph::kMaxWaitCalls / 2 - 1)}) {
+    const Process& child = *graph.find(children[i].key());
+    const WaitCall* call = reaping_call(graph, child);
+    REQUIRE(call);
+    CHECK(*call->reaped == child.key);
+    CHECK(call->exit_ns == at_us(10 + 10 * uint64_t{i} + 5));
+  }
+  // Two calls per child: from the (kMaxWaitCalls/2 + 1)th child on, its call was not kept.
+  CHECK(reaping_call(graph, *graph.find(children[Graph::kMaxWaitCalls / 2].key())) == nullptr);
+  CHECK(reaping_call(graph, *graph.find(children.back().key())) == nullptr);
+  CHECK(graph.find(children.back().key())->reap);
+}

@@ -425,8 +425,10 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
                 classify_wait_report(wait), std::nullopt};
   uint32_t reported_pid = wait.syscall == WaitSyscall::wait4 ? static_cast<uint32_t>(std::max<int64_t>(wait.ret, 0))
                                                              : static_cast<uint32_t>(wait.info_pid);
+  std::optional<size_t> reaped_child;
   if (call.report == WaitReport::exited && !(wait.options & kernel::kWnowait)) {
     if (auto child = match_child(waiter, reported_pid)) {
+      reaped_child = child;
       ReapRecord reap;
       reap.via = wait.syscall == WaitSyscall::waitid ? ReapVia::waitid : ReapVia::wait4;
       reap.ns = e.ns;
@@ -455,6 +457,7 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
   }
   keep_wait_stack(rare.waits, call, std::move(stack));
   rare.wait_calls.push_back(std::move(call));
+  if (reaped_child) at(*reaped_child).reap->wait_call_slot = static_cast<uint16_t>(rare.wait_calls.size());
 }
 
 void Graph::keep_wait_stack(WaitStats& waits, WaitCall& call, Boxed<Stack> stack) {

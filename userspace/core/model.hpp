@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -83,8 +84,11 @@ struct ReapRecord {
   Comm reaper_comm;
   uint32_t reaper_pid = 0;
   ReapVia via = ReapVia::wait4;
-  bool wnohang = false;
-  bool parent_ignores_sigchld = false;  // autoreap: SIG_IGN rather than SA_NOCLDWAIT
+  bool wnohang : 1 = false;
+  bool parent_ignores_sigchld : 1 = false;  // autoreap: SIG_IGN rather than SA_NOCLDWAIT
+  // 1 + the reaping call's index in the reaper's wait_calls (0: that call is
+  // not kept), so that renderers find it for each child without a scan.
+  uint16_t wait_call_slot = 0;
 };
 
 struct OrphanRecord {
@@ -250,6 +254,7 @@ class GraphObserver {
 class Graph {
  public:
   static constexpr size_t kMaxWaitCalls = 4096;
+  static_assert(kMaxWaitCalls < std::numeric_limits<decltype(ReapRecord::wait_call_slot)>::max());
   // A process polling with WNOHANG in a loop makes a stack per call: the
   // calls that reaped a child always keep theirs, the others up to this.
   static constexpr uint32_t kMaxWaitStacks = 64;

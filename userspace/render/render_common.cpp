@@ -104,10 +104,10 @@ std::optional<ProcKey> sigchld_receiver(const Process& process) {
 const WaitCall* reaping_call(const Graph& graph, const Process& process) {
   if (!process.reap || !process.reap->reaper) return nullptr;
   const Process* reaper = graph.find(*process.reap->reaper);
-  if (!reaper) return nullptr;
-  for (const auto& call : reaper->rare().wait_calls)
-    if (call.reaped && *call.reaped == process.key) return &call;
-  return nullptr;
+  size_t slot = process.reap->wait_call_slot;
+  if (!reaper || slot == 0 || slot > reaper->rare().wait_calls.size()) return nullptr;
+  const WaitCall& call = reaper->rare().wait_calls[slot - 1];
+  return call.reaped && *call.reaped == process.key ? &call : nullptr;
 }
 
 bool reaped_by_stranger(const Process& process) {
