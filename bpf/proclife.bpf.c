@@ -71,15 +71,6 @@ struct {
 	__type(value, struct pl_traced);
 } traced SEC(".maps");
 
-/* tid -> when do_wait() started, until the wait syscall returns. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u32);
-	__type(value, __u64);
-} wait_started SEC(".maps");
-
 /* Ring-buffer reservations that failed, per event kind; slot 0 counts
  * children that could not be added to the full `traced` map. */
 __u64 lost_events[PL_EV_KIND_COUNT] = {};
@@ -524,21 +515,19 @@ int BPF_PROG(handle_sched_process_wait, struct pid *target)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
 	struct pl_wait_enter_event *e;
-	__u64 now = bpf_ktime_get_ns();
-	__u32 tid = task->pid;
+	__u64 now;
 
 	if (!is_traced_or_self(task))
 		return 0;
-	bpf_map_update_elem(&wait_started, &tid, &now, BPF_ANY);
 	e = reserve(PL_EV_WAIT_ENTER, sizeof(*e));
 	if (!e)
 		return 0;
 	fill_header(&e->hdr, PL_EV_WAIT_ENTER, task);
-	e->hdr.ns = now;
+	now = e->hdr.ns;
 	e->target_pid = target ? BPF_CORE_READ(target, numbers[0].nr) : 0;
 	e->pad = 0;
 	submit(e);
-	/* One timestamp for the wait_enter, the stack and the wait_exit's enter_ns. */
+	/* One timestamp for the wait_enter and its stack, which pairs them. */
 	if (stacks_wanted(task))
 		emit_stack(PL_STACK_SITE_WAIT, now);
 	return 0;
@@ -561,22 +550,13 @@ struct wait_call {
 static __always_inline int on_wait_return(struct task_struct *task, struct wait_call *call)
 {
 	struct pl_wait_exit_event *e;
-	__u32 tid = task->pid;
-	__u64 *started;
 
 	if (!is_traced_or_self(task))
 		return 0;
-	started = bpf_map_lookup_elem(&wait_started, &tid);
 	e = reserve(PL_EV_WAIT_EXIT, sizeof(*e));
-	if (!e) {
-		if (started)
-			bpf_map_delete_elem(&wait_started, &tid);
+	if (!e)
 		return 0;
-	}
 	fill_header(&e->hdr, PL_EV_WAIT_EXIT, task);
-	e->enter_ns = started ? *started : 0;
-	if (started)
-		bpf_map_delete_elem(&wait_started, &tid);
 	e->syscall_nr = call->nr;
 	e->arg_which = call->which;
 	e->arg_id = call->id;

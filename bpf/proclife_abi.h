@@ -115,10 +115,10 @@ struct pl_wait_enter_event {
 
 /* wait4/waitid returned (tp_btf/sys_exit, or fexit on kernel_wait4 and
  * kernel_waitid, translated to what the syscall returns): the whole call,
- * arguments and result. */
+ * arguments and result. When it began is its thread's last wait_enter:
+ * userspace pairs them, so no map entry per wait call. */
 struct pl_wait_exit_event {
 	struct pl_header hdr;
-	__u64 enter_ns;     /* 0 when do_wait() was never reached (bad arguments) */
 	__u32 syscall_nr;
 	__s32 arg_which;    /* wait4: pid argument; waitid: idtype */
 	__s32 arg_id;       /* waitid: id (pid, pgid or pidfd) */
@@ -269,7 +269,7 @@ static_assert(sizeof(struct pl_exec_event) == 1344, "pl_exec_event ABI");
 static_assert(sizeof(struct pl_exit_event) == 144, "pl_exit_event ABI");
 static_assert(sizeof(struct pl_free_event) == 48, "pl_free_event ABI");
 static_assert(sizeof(struct pl_wait_enter_event) == 40, "pl_wait_enter_event ABI");
-static_assert(sizeof(struct pl_wait_exit_event) == 80, "pl_wait_exit_event ABI");
+static_assert(sizeof(struct pl_wait_exit_event) == 72, "pl_wait_exit_event ABI");
 static_assert(sizeof(struct pl_signal_event) == 104, "pl_signal_event ABI");
 static_assert(sizeof(struct pl_clone_return_event) == 72, "pl_clone_return_event ABI");
 static_assert(sizeof(struct pl_python_frame) == 24, "pl_python_frame ABI");

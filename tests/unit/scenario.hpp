@@ -2,6 +2,7 @@
 // so model and renderer tests need no kernel. Times are µs after the origin.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -106,11 +107,12 @@ class Scenario {
     push(t_us, parent.task(), std::move(sig));
   }
 
-  // wait4(which, &status, options) entered at enter_us, returned `ret` at exit_us.
+  // wait4(which, &status, options) entered at enter_us (its wait_enter, unless
+  // wait_enter() sent it already), returned `ret` at exit_us.
   void wait4(Proc waiter, int which, uint32_t options, int64_t ret, uint32_t status, uint64_t enter_us,
              uint64_t exit_us) {
+    enter_unless_open(waiter, which > 0 ? which : 0, enter_us);
     WaitExitEvent wait;
-    wait.enter_ns = at_us(enter_us);
     wait.syscall = WaitSyscall::wait4;
     wait.which = which;
     wait.options = options;
@@ -122,8 +124,8 @@ class Scenario {
 
   void waitid(Proc waiter, int idtype, int id, uint32_t options, uint32_t reported_pid, int si_code,
               uint64_t enter_us, uint64_t exit_us) {
+    enter_unless_open(waiter, idtype == kernel::kPPid ? id : 0, enter_us);
     WaitExitEvent wait;
-    wait.enter_ns = at_us(enter_us);
     wait.syscall = WaitSyscall::waitid;
     wait.which = idtype;
     wait.id = id;
@@ -138,6 +140,7 @@ class Scenario {
   // The probe's wait_enter, for a call still open (or whose stack comes first).
   void wait_enter(Proc waiter, int32_t target_pid, uint64_t t_us) {
     push(t_us, waiter.task(), WaitEnterEvent{target_pid});
+    open_waits_.insert(waiter.task().tid);
   }
 
   // --stacks: the resolved stack of the call `caller` made at site_us, sent
@@ -197,6 +200,12 @@ class Scenario {
   void push(uint64_t t_us, TaskId task, EventBody body) {
     events.push_back(Event{at_us(t_us), 0, task, std::move(body)});
   }
+
+  void enter_unless_open(Proc waiter, int32_t target_pid, uint64_t enter_us) {
+    if (!open_waits_.erase(waiter.task().tid)) push(enter_us, waiter.task(), WaitEnterEvent{target_pid});
+  }
+
+  std::set<uint32_t> open_waits_;  // threads whose wait_enter() awaits its return
 
   uint32_t root_pid_ = 0;
 };

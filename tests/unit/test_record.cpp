@@ -42,7 +42,7 @@ auto tie(const ExitEvent& e) {
 auto tie(const FreeEvent& e) { return std::tie(e.parent); }
 auto tie(const WaitEnterEvent& e) { return std::tie(e.target_pid); }
 auto tie(const WaitExitEvent& e) {
-  return std::tie(e.enter_ns, e.syscall, e.which, e.id, e.options, e.ret, e.status, e.info_code, e.info_pid,
+  return std::tie(e.syscall, e.which, e.id, e.options, e.ret, e.status, e.info_code, e.info_pid,
                   e.status_read);
 }
 auto tie(const SignalEvent& e) {
@@ -94,8 +94,8 @@ std::vector<Event> every_kind() {
   push(FreeEvent{kTaskB});
   push(WaitEnterEvent{-1});
   push(WaitEnterEvent{kI32Min});
-  push(WaitExitEvent{kU64Max, WaitSyscall::wait4, -1, 0, kU32Max, kI64Min, kI32Min, 1, 2, true});
-  push(WaitExitEvent{0, WaitSyscall::waitid, 3, 7, 4, std::numeric_limits<int64_t>::max(), 0, -5, -6, false});
+  push(WaitExitEvent{WaitSyscall::wait4, -1, 0, kU32Max, kI64Min, kI32Min, 1, 2, true});
+  push(WaitExitEvent{WaitSyscall::waitid, 3, 7, 4, std::numeric_limits<int64_t>::max(), 0, -5, -6, false});
   push(SignalGenerateEvent{{kTaskB, 17, 1, 4243, 0x8b, 1, true, 1, 0x4000000, hostile()}});
   push(SignalDeliverEvent{{kTaskB, 64, -6, -1, -2, 4, false, kU64Max, kU64Max, hostile()}});
   for (auto syscall : {CloneSyscall::clone, CloneSyscall::clone3, CloneSyscall::fork, CloneSyscall::vfork})
@@ -510,7 +510,7 @@ TEST_CASE("an inconsistent recording is replayed with one warning per kind, nami
   s.exit(child, exited(0), 20, sh);  // before its fork
   auto other = s.fork(sh, 12, 60);
   s.exit(other, exited(0), 30, sh);  // before its fork too: counted, not named again
-  s.wait4(sh, -1, 0, 11, exited(0), 70, 65);  // returns before it was entered
+  s.wait4(sh, -1, 0, 11, exited(0), 70, 65);  // returns (line 7) before it was entered (6)
   std::string text = record(sample_header(), s.events, 0, at_us(90));
   std::istringstream in(text);
   Replay replay = replay_recording(in, "trace.ndjson");
@@ -519,7 +519,7 @@ TEST_CASE("an inconsistent recording is replayed with one warning per kind, nami
              Catch::StartsWith("trace.ndjson:3: inconsistent recording: the exit of pid 11 is stamped 30.0 µs before") &&
                  Catch::Contains("(2 such events in all"));
   CHECK_THAT(replay.inconsistencies[1],
-             Catch::StartsWith("trace.ndjson:6: inconsistent recording: a wait call of pid 10 returns 5.0 µs before"));
+             Catch::StartsWith("trace.ndjson:7: inconsistent recording: a wait call of pid 10 returns 5.0 µs before"));
   // The model holds no negative or wrapped time: the exits are taken as at the forks.
   const Process* p = replay.graph.find({11, at_us(50)});
   REQUIRE(p);

@@ -81,8 +81,7 @@ FreeEvent decode_body(const pl_free_event& raw, As<FreeEvent>) { return {task_id
 WaitEnterEvent decode_body(const pl_wait_enter_event& raw, As<WaitEnterEvent>) { return {raw.target_pid}; }
 
 WaitExitEvent decode_body(const pl_wait_exit_event& raw, As<WaitExitEvent>) {
-  return {raw.enter_ns,
-          raw.syscall_nr == PL_NR_WAITID ? WaitSyscall::waitid : WaitSyscall::wait4,
+  return {raw.syscall_nr == PL_NR_WAITID ? WaitSyscall::waitid : WaitSyscall::wait4,
           raw.arg_which,
           raw.arg_id,
           raw.options,

@@ -73,7 +73,6 @@ void encode_body(pl_free_event& raw, const FreeEvent& free) { raw.parent = raw_i
 void encode_body(pl_wait_enter_event& raw, const WaitEnterEvent& wait) { raw.target_pid = wait.target_pid; }
 
 void encode_body(pl_wait_exit_event& raw, const WaitExitEvent& wait) {
-  raw.enter_ns = wait.enter_ns;
   raw.syscall_nr = wait.syscall == WaitSyscall::waitid ? PL_NR_WAITID : PL_NR_WAIT4;
   raw.arg_which = wait.which;
   raw.arg_id = wait.id;

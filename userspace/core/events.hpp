@@ -89,8 +89,9 @@ struct WaitEnterEvent {
   int32_t target_pid = 0;
 };
 
+// When the call began is its thread's last WaitEnterEvent (none: do_wait()
+// never ran, bad arguments): the graph pairs them.
 struct WaitExitEvent {
-  uint64_t enter_ns = 0;  // 0: do_wait() never ran
   WaitSyscall syscall = WaitSyscall::wait4;
   int32_t which = 0;  // wait4: pid argument; waitid: idtype
   int32_t id = 0;     // waitid: id

@@ -400,13 +400,26 @@ void Graph::on_free(const Event& e, const FreeEvent& free) {
   record_reap(*index, std::move(reap));
 }
 
+namespace {
+
+// The thread's open wait, taken out of `open_waits`. A thread is in one wait
+// at a time.
+std::optional<OpenWait> take_open_wait(std::vector<OpenWait>& open_waits, uint32_t tid) {
+  auto it = std::find_if(open_waits.begin(), open_waits.end(), [&](const OpenWait& open) { return open.tid == tid; });
+  if (it == open_waits.end()) return std::nullopt;
+  OpenWait open = std::move(*it);
+  open_waits.erase(it);
+  return open;
+}
+
+}  // namespace
+
 void Graph::on_wait_enter(const Event& e, const WaitEnterEvent& wait) {
-  if (options_.observer_pid && e.task.tgid == options_.observer_pid) return;
-  Process& process = at(ensure(e.task.process()));
-  // A thread is in one wait at a time: without the syscall hook no return
-  // closes the last one.
-  auto& open_waits = process.edit_rare().open_waits;
-  std::erase_if(open_waits, [&](const OpenWait& open) { return open.tid == e.task.tid; });
+  // proclife's own waits (for the run root) are kept only to time its reap.
+  bool by_observer = options_.observer_pid && e.task.tgid == options_.observer_pid;
+  auto& open_waits = by_observer ? observer_open_waits_ : at(ensure(e.task.process())).edit_rare().open_waits;
+  // Without the syscall hook no return closes the thread's last one.
+  take_open_wait(open_waits, e.task.tid);
   open_waits.push_back({e.ns, e.task.tid, wait.target_pid});
 }
 
@@ -415,7 +428,10 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
   std::optional<size_t> waiter;
   if (!by_observer) waiter = ensure(e.task.process());
   bool wnohang = wait.options & kernel::kWnohang;
-  uint64_t enter_ns = wait.enter_ns ? wait.enter_ns : e.ns;
+  // The return closes the thread's open wait: when it began (none when
+  // do_wait() was never reached, bad arguments) and where it was called.
+  auto open = take_open_wait(by_observer ? observer_open_waits_ : at(*waiter).edit_rare().open_waits, e.task.tid);
+  uint64_t enter_ns = open ? open->since_ns : e.ns;
   if (enter_ns > e.ns) {
     note({Inconsistency::wait_return_before_entry, e.task.process(), "wait", e.ns, enter_ns});
     enter_ns = e.ns;  // as if it returned at once
@@ -443,10 +459,7 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
   }
   if (!waiter) return;
   RareParts& rare = at(*waiter).edit_rare();
-  Boxed<Stack> stack;
-  for (auto& open : rare.open_waits)
-    if (open.tid == e.task.tid) stack = std::move(open.stack);
-  std::erase_if(rare.open_waits, [&](const OpenWait& open) { return open.tid == e.task.tid; });
+  Boxed<Stack> stack = open ? std::move(open->stack) : Boxed<Stack>{};
   rare.waits.calls++;
   bool found_nothing = wait.syscall == WaitSyscall::wait4 ? wait.ret == 0 : wait.ret == 0 && wait.info_pid == 0;
   if (wnohang && found_nothing) rare.waits.wnohang_polls++;

@@ -361,6 +361,7 @@ class Graph {
   std::unordered_map<uint64_t, SignalSender> last_signal_;  // (tgid << 8 | sig) -> sender
   std::unordered_map<uint64_t, size_t> unreaped_children_;  // (parent slot << 32 | pid) -> index
   std::unordered_map<uint32_t, size_t> seeded_;  // pid -> index, start time still unknown
+  std::vector<OpenWait> observer_open_waits_;     // proclife's own, for the root's reap
   // pid of a seeded process -> who may name it by its placeholder key {pid, 0}
   // as fork parent or parent: adopting its real key renames only those.
   std::unordered_map<uint32_t, std::vector<size_t>> placeholder_refs_;

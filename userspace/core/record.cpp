@@ -76,7 +76,6 @@ void fields(auto& v, Is<FreeEvent> auto& e) { v.optional("parent", e.parent); }
 void fields(auto& v, Is<WaitEnterEvent> auto& e) { v("target_pid", e.target_pid); }
 
 void fields(auto& v, Is<WaitExitEvent> auto& e) {
-  v("enter_ns", e.enter_ns);
   v("syscall", e.syscall);
   v("which", e.which);
   v("id", e.id);
