@@ -240,7 +240,10 @@ static __always_inline void emit_stack(__u32 site, __u64 site_ns)
 	size = sizeof(*e) + python_bytes + stack_len;
 	if (size > sizeof(*s))
 		return;
-	if (bpf_ringbuf_output(&events, s, size, wakeup_flags()))
+	/* Userspace reads the process's maps to resolve it: wake it now, not up
+	 * to a poll interval later, when the process may have exec'd (a shell
+	 * running its last command) and its old maps are gone. */
+	if (bpf_ringbuf_output(&events, s, size, BPF_RB_FORCE_WAKEUP))
 		__sync_fetch_and_add(&stacks_not_taken, 1);
 }
 

@@ -212,6 +212,16 @@ TEST_CASE("stacks end to end: a stripped C program, named from .eh_frame", "[vm]
   check_sites("sites_stripped", names);
 }
 
+// Host only: the window (20 ms) is the test, and an emulated guest is slower.
+TEST_CASE("stacks end to end: a process's stacks are resolved although it exec'd 20 ms later", "[stacks]") {
+  auto traced = trace({workload("sites_fp"), "20", "/bin/true"}, {"--stacks"});
+  INFO("proclife stderr:\n" << traced.stderr_text);
+  REQUIRE(traced.status == 0);
+  auto [parent, child] = parent_and_child(traced.report, "true");
+  check_called_from(child.at("fork_stack"), "fork_site", "main");
+  check_called_from(reaping_wait(parent, child).at("stack"), "wait_site", "main");
+}
+
 TEST_CASE("stacks end to end: multiprocessing's exit handler joins its worker", "[stacks]") {
   auto traced = trace({kPython, std::string(PROCLIFE_SOURCE_DIR) + "/examples/multiprocessing_lifetime.py"},
                       {"--stacks"});
