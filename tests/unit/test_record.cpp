@@ -151,7 +151,7 @@ std::string error_of(const std::string& text) {
 
 // A small valid recording, line by line, to damage one line at a time.
 const std::string kHeaderLine =
-    R"({"type":"header","format_version":1,"proclife_version":"0.1.0","kernel_release":"6.18.0",)"
+    R"({"type":"header","format_version":2,"proclife_version":"0.1.0","kernel_release":"6.18.0",)"
     R"("boot_id":"b","origin_ns":1000,"observer_pid":100,"observer_comm":"proclife","root_pid":200,)"
     R"("command":["true"],"pre_existing":[]})";
 const std::string kForkLine =
@@ -344,9 +344,11 @@ TEST_CASE("a damaged recording gives one error naming its line and the problem",
       {"header not an object", "[1,2]\n", "trace.ndjson:1: expected the header, found an array"},
       {"header without a field", replace(kHeaderLine, R"("root_pid":200,)", "") + "\n",
        R"(trace.ndjson:1: header has no "root_pid")"},
-      {"newer format", replace(kHeaderLine, R"("format_version":1)", R"("format_version":2)") + "\n",
-       "trace.ndjson:1: format_version 2 is newer than what this proclife reads (1)"},
-      {"format_version a string", replace(kHeaderLine, R"("format_version":1)", R"("format_version":"1")"),
+      {"newer format", replace(kHeaderLine, R"("format_version":2)", R"("format_version":3)") + "\n",
+       "trace.ndjson:1: format_version 3 is newer than what this proclife reads (1 to 2)"},
+      {"older format", replace(kHeaderLine, R"("format_version":2)", R"("format_version":0)") + "\n",
+       "trace.ndjson:1: format_version 0 is not one this proclife reads (1 to 2)"},
+      {"format_version a string", replace(kHeaderLine, R"("format_version":2)", R"("format_version":"1")"),
        R"(trace.ndjson:1: header: "format_version" must be a 32-bit integer, not a string)"},
       {"bad JSON in the middle", kHeaderLine + "\n{\"type\":\"event\",\n" + kTrailerLine + "\n",
        "trace.ndjson:2: not valid JSON: "},
@@ -570,4 +572,24 @@ TEST_CASE("a recording made before the fork record's clone facts, thread counts 
   CHECK_FALSE(fork.clone_flags_known);
   CHECK(std::get<ExitEvent>(recording.events[1].body).thread_forks == 0);
   CHECK(std::get<FreeEvent>(recording.events[2].body).parent.tgid == 0);
+}
+
+TEST_CASE("a format_version 1 recording, whose wait returns carry enter_ns, replays as before", "[record]") {
+  using namespace test;
+  Scenario s;
+  Proc sh = s.root(10);
+  auto child = s.fork(sh, 11, 50);
+  s.exit(child, exited(0), 80, sh);
+  s.wait4(sh, -1, 0, 11, exited(0), 60, 90);
+  std::string text = record(sample_header(), s.events, 0, at_us(100));
+  REQUIRE(text.find(R"("format_version":2)") != std::string::npos);
+  text = replace(text, R"("format_version":2)", R"("format_version":1)");
+  text = replace(text, R"("kind":"wait_exit",)", R"("kind":"wait_exit","enter_ns":1000060000,)");
+  std::istringstream in(text);
+  Replay replay = replay_recording(in, "v1.ndjson");
+  const Process* reaped = replay.graph.find(child.key());
+  REQUIRE(reaped);
+  REQUIRE(reaped->reap);
+  CHECK(reaped->reap->wait_enter_ns == at_us(60));
+  CHECK(replay.graph.find(sh.key())->rare().waits.blocked_ns == 30'000u);
 }

@@ -376,6 +376,46 @@ TEST_CASE("explain does not report a negative delay when a WNOHANG wait entered 
   CHECK(report.find("18446744073") == std::string::npos);
 }
 
+TEST_CASE("explain says when a reaping wait's start was not seen, rather than guess before or after", "[reports]") {
+  // Attached while sh was already blocked in wait4, or its wait_enter lost.
+  Scenario s;
+  Proc sh = s.root(10);
+  s.exec(sh, "/bin/sh", {"sh"}, 10);
+  Proc child = s.fork(sh, 11, 100, "child");
+  s.exit(child, exited(0), 500, sh);
+  s.wait4(sh, -1, 0, 11, exited(0), 200, 600);
+  std::erase_if(s.events, [](const Event& e) { return std::holds_alternative<WaitEnterEvent>(e.body); });
+  Graph graph = s.graph(1000);
+  const Process& reaped = *graph.find(child.key());
+  REQUIRE(reaped.reap);
+  CHECK_FALSE(reaped.reap->wait_enter_ns);
+  CHECK(graph.find(sh.key())->rare().waits.calls == 1);
+  CHECK(graph.find(sh.key())->rare().waits.blocked_ns == 0);
+  std::string report = explain_report(graph, {{"sh"}});
+  INFO(report);
+  CHECK(report.find("sh (10) reaped it with wait4(-1, 0) (when that call began was not seen); a zombie for 100.0 µs") !=
+        std::string::npos);
+  CHECK(report.find("came back") == std::string::npos);
+  CHECK(report.find("already blocked") == std::string::npos);
+}
+
+TEST_CASE("a wait return pairs with its own thread's open wait, not another thread's", "[reports]") {
+  Scenario s;
+  Proc sh = s.root(10);
+  Proc worker = sh.thread(12);
+  Proc child = s.fork(sh, 11, 100, "child");
+  s.wait_enter(worker, 0, 150);  // still waiting at the end
+  s.exit(child, exited(0), 500, sh);
+  s.wait4(sh, -1, 0, 11, exited(0), 300, 600);
+  Graph graph = s.graph(1000);
+  REQUIRE(graph.find(child.key())->reap);
+  CHECK(graph.find(child.key())->reap->wait_enter_ns == at_us(300));
+  const auto& open_waits = graph.find(sh.key())->rare().open_waits;
+  REQUIRE(open_waits.size() == 1);
+  CHECK(open_waits[0].tid == 12);
+  CHECK(open_waits[0].since_ns == at_us(150));
+}
+
 namespace {
 
 // Every "<number> <unit>" duration in a report, in ns.

@@ -428,8 +428,9 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
   std::optional<size_t> waiter;
   if (!by_observer) waiter = ensure(e.task.process());
   bool wnohang = wait.options & kernel::kWnohang;
-  // The return closes the thread's open wait: when it began (none when
-  // do_wait() was never reached, bad arguments) and where it was called.
+  // The return closes the thread's open wait: when it began and where it was
+  // called. Without one (do_wait() never reached: bad arguments; or its
+  // wait_enter lost) when it began is not known, and not guessed.
   auto open = take_open_wait(by_observer ? observer_open_waits_ : at(*waiter).edit_rare().open_waits, e.task.tid);
   uint64_t enter_ns = open ? open->since_ns : e.ns;
   if (enter_ns > e.ns) {
@@ -443,7 +444,7 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
                                                              : static_cast<uint32_t>(wait.info_pid);
   std::optional<size_t> reaped_child;
   if (call.report == WaitReport::exited && !(wait.options & kernel::kWnowait)) {
-    if (auto child = match_child(waiter, reported_pid)) {
+    if (auto child = match_child(waiter, reported_pid); child && !at(*child).reap) {
       reaped_child = child;
       ReapRecord reap;
       reap.via = wait.syscall == WaitSyscall::waitid ? ReapVia::waitid : ReapVia::wait4;
@@ -451,7 +452,7 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
       reap.reaper_pid = e.task.tgid;
       reap.reaper_comm = by_observer ? options_.observer_comm : at(*waiter).comm;
       if (waiter) reap.reaper = at(*waiter).key;
-      reap.wait_enter_ns = enter_ns;
+      if (open) reap.wait_enter_ns = enter_ns;
       reap.wnohang = wnohang;
       call.reaped = at(*child).key;
       record_reap(*child, std::move(reap));
@@ -463,7 +464,7 @@ void Graph::on_wait_exit(const Event& e, const WaitExitEvent& wait) {
   rare.waits.calls++;
   bool found_nothing = wait.syscall == WaitSyscall::wait4 ? wait.ret == 0 : wait.ret == 0 && wait.info_pid == 0;
   if (wnohang && found_nothing) rare.waits.wnohang_polls++;
-  if (!wnohang && e.ns >= enter_ns) rare.waits.blocked_ns += e.ns - enter_ns;
+  if (open && !wnohang && e.ns >= enter_ns) rare.waits.blocked_ns += e.ns - enter_ns;
   if (rare.wait_calls.size() >= kMaxWaitCalls) {
     if (stack) rare.waits.stacks_dropped++;
     return;

@@ -456,10 +456,10 @@ RecordHeader read_header(const Json& line, const LineContext& where) {
   FieldReader reader(line, "header", where);
   RecordHeader header;
   reader("format_version", header.format_version);
-  if (header.format_version != kRecordFormatVersion)
-    where.fail(fmt::format("format_version {} is {} this proclife reads ({})", header.format_version,
+  if (header.format_version < kOldestRecordFormatVersion || header.format_version > kRecordFormatVersion)
+    where.fail(fmt::format("format_version {} is {} this proclife reads ({} to {})", header.format_version,
                            header.format_version > kRecordFormatVersion ? "newer than what" : "not one",
-                           kRecordFormatVersion));
+                           kOldestRecordFormatVersion, kRecordFormatVersion));
   fields(reader, header);
   return header;
 }

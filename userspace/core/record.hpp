@@ -1,8 +1,8 @@
 // Record and replay: every decoded event of a trace, written as NDJSON, so a
 // report can be rebuilt later, elsewhere and without root (`proclife report`).
 //
-// Format (format_version 1): one JSON object per line, each ending in '\n'.
-//   {"type":"header","format_version":1,"proclife_version":"0.1.0",
+// Format (format_version 2): one JSON object per line, each ending in '\n'.
+//   {"type":"header","format_version":2,"proclife_version":"0.1.0",
 //    "kernel_release":"6.18.0","boot_id":"…","origin_ns":N,"observer_pid":N,
 //    "observer_comm":"proclife","root_pid":N,"command":["make","-j2"],
 //    "pre_existing":[{"pid":N,"parent_pid":N,"comm":"bash"}]}
@@ -62,7 +62,10 @@
 
 namespace proclife {
 
-inline constexpr int kRecordFormatVersion = 1;
+// Version 1 also carried each wait_exit's enter_ns, which its wait_enter
+// gives as well: it is read, and the field ignored.
+inline constexpr int kRecordFormatVersion = 2;
+inline constexpr int kOldestRecordFormatVersion = 1;
 
 // attach: a process found running before the trace, as the graph was seeded.
 struct PreExistingProcess {

@@ -150,7 +150,10 @@ std::string reap_text(const Graph& graph, const Process* parent, const Process& 
     text += fmt::format("{} polled {} time{} with WNOHANG and found nothing; then ", reaper, waits.polls.size(),
                         waits.polls.size() == 1 ? "" : "s");
   std::string how = call ? describe_wait_call(*call) : std::string(reap_via_name(reap->via));
-  uint64_t enter = reap->wait_enter_ns.value_or(reap->ns);
+  if (!reap->wait_enter_ns)
+    return text + fmt::format("{} reaped it with {} (when that call began was not seen); a zombie for {}",
+                              text.empty() ? reaper : "it", how, format_duration(*zombie));
+  uint64_t enter = *reap->wait_enter_ns;
   uint64_t zombie_since = *child.zombie_since_ns();
   if (enter <= zombie_since && !reap->wnohang)
     text += fmt::format("{} was already blocked in {}{}, which returned its pid", text.empty() ? reaper : "it", how,
