@@ -257,7 +257,8 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_
 	__u32 parent_tgid = parent->tgid;
 	__u32 child_tgid = child->tgid;
 	__u64 child_start = child->start_time;
-	struct pl_traced joined = {.start_ns = child_start};
+	/* A forked child has its parent's maps, which userspace already holds. */
+	struct pl_traced joined = {.start_ns = child_start, .stack_woke = 1};
 
 	if ((child->flags & PL_PF_KTHREAD) || skip_task(parent))
 		return 0;
@@ -313,8 +314,11 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 		return 0;
 	if (cfg_stacks) {
 		__u32 tgid = task->tgid;
+		struct pl_traced *known = bpf_map_lookup_elem(&traced, &tgid);
 
 		bpf_map_delete_elem(&python_runtimes, &tgid);
+		if (known)
+			known->stack_woke = 0; /* new maps */
 	}
 	e = reserve(PL_EV_EXEC, sizeof(*e));
 	if (!e)

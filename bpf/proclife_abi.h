@@ -205,7 +205,7 @@ struct pl_stack_event {
 struct pl_traced {
 	__u64 start_ns;      /* its leader's start time: a reused pid is not it */
 	__u32 thread_forks;  /* threads it created, sent with its exit */
-	__u32 pad;
+	__u32 stack_woke;    /* --stacks: userspace was woken for a stack of this image */
 };
 
 /* The CPython runtime of a process, as userspace found it (the python_runtimes

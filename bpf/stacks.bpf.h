@@ -189,6 +189,24 @@ static __always_inline __u32 copy_stack(struct stack_scratch *s, __u64 base, __u
 	return len;
 }
 
+/* Userspace reads a process's maps at its first stack and keeps them until it
+ * execs. That stack wakes it at once, not up to a poll interval later, when
+ * the process may have exec'd (a shell running its last command) and its old
+ * maps are gone; the rest wait for the usual wakeup. An exit_group stack
+ * would wake it too late to help: the maps go right after. */
+static __always_inline __u64 stack_wakeup_flags(__u32 site, __u32 tgid)
+{
+	struct pl_traced *known;
+
+	if (site == PL_STACK_SITE_EXIT_GROUP)
+		return wakeup_flags();
+	known = bpf_map_lookup_elem(&traced, &tgid);
+	if (!known || known->stack_woke)
+		return wakeup_flags();
+	known->stack_woke = 1;
+	return BPF_RB_FORCE_WAKEUP;
+}
+
 /* Right after the site's own record, from the same (current) task. A record
  * not sent counts in stacks_not_taken, not as a lost event. */
 static __always_inline void emit_stack(__u32 site, __u64 site_ns)
@@ -240,10 +258,7 @@ static __always_inline void emit_stack(__u32 site, __u64 site_ns)
 	size = sizeof(*e) + python_bytes + stack_len;
 	if (size > sizeof(*s))
 		return;
-	/* Userspace reads the process's maps to resolve it: wake it now, not up
-	 * to a poll interval later, when the process may have exec'd (a shell
-	 * running its last command) and its old maps are gone. */
-	if (bpf_ringbuf_output(&events, s, size, BPF_RB_FORCE_WAKEUP))
+	if (bpf_ringbuf_output(&events, s, size, stack_wakeup_flags(site, task->tgid)))
 		__sync_fetch_and_add(&stacks_not_taken, 1);
 }
 
