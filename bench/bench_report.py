@@ -41,7 +41,7 @@ def table(args):
         kind, wl, variant, rep, wall, rc, captured, lost, cpu, rss, note = line.rstrip("\n").split("\t")
         if rep == "0":  # warm-up round
             continue
-        row = dict(wall=wall, rc=int(rc), captured=captured, lost=lost, cpu=cpu, rss=rss, note=note)
+        row = dict(rep=rep, wall=wall, rc=int(rc), captured=captured, lost=lost, cpu=cpu, rss=rss, note=note)
         (startup if kind == "startup" else runs)[(wl, variant)].append(row)
 
     def nums(rows, key):
@@ -65,13 +65,21 @@ def table(args):
     def cell(text):
         return str(text).replace("|", "\\|")
 
+    def round_ratios(rows, base_rows):
+        """Each round's variant time over the untraced time of the same round.
+        A round runs every variant back to back, so these pair runs made under
+        the same conditions: drift on the machine between rounds cancels."""
+        base_by_rep = {r["rep"]: float(r["wall"]) for r in base_rows if r["rc"] == 0 and r["wall"] not in ("", "-")}
+        return [float(r["wall"]) / base_by_rep[r["rep"]] for r in rows
+                if r["rep"] in base_by_rep and base_by_rep[r["rep"]] > 0 and r["wall"] not in ("", "-")]
+
     units = {"proclife": "procs", "proclife-attached": "procs", "proclife-stacks": "procs", "monitor": "lifetimes", "monitor-approx": "lifetimes",
              "bpftrace": "events", "libbpf-tools": "exits+execs"}
     out = []
-    out.append("| workload | variant | wall ms, median (min–max) | × untraced | captured¹ | lost¹, median (max) | tracer CPU ms² | tracer peak RSS MiB² |")
+    out.append("| workload | variant | wall ms, median (min–max) | × untraced, median (min–max) of rounds³ | captured¹ | lost¹, median (max) | tracer CPU ms² | tracer peak RSS MiB² |")
     out.append("|---|---|---:|---:|---:|---:|---:|---:|")
     for wl, label in workloads:
-        base = med(nums(runs[(wl, "untraced")], "wall"))
+        base_rows = runs[(wl, "untraced")]
         for i, v in enumerate(variants):
             first = label if i == 0 else ""
             rows = runs[(wl, v)]
@@ -87,7 +95,13 @@ def table(args):
             wall_cell = f"{ms(m)} ({ms(min(walls))}–{ms(max(walls))})"
             if len(ok) < len(rows):
                 wall_cell += f" ⚠ {len(rows) - len(ok)}/{len(rows)} runs failed"
-            ratio = f"{m / base:.2f}" if base else "—"
+            ratios = round_ratios(ok, base_rows)
+            if v == "untraced":
+                ratio = "1.00"
+            elif ratios:
+                ratio = f"{med(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
+            else:
+                ratio = "—"
             if v == "untraced":
                 captured = lost = cpu = rss = "—"
             elif v == "strace":
