@@ -44,14 +44,14 @@ def table(args):
         row = dict(rep=rep, wall=wall, rc=int(rc), captured=captured, lost=lost, cpu=cpu, rss=rss, note=note)
         (startup if kind == "startup" else runs)[(wl, variant)].append(row)
 
+    def number(text):
+        try:
+            return float(text)
+        except ValueError:
+            return None
+
     def nums(rows, key):
-        out = []
-        for r in rows:
-            try:
-                out.append(float(r[key]))
-            except ValueError:
-                pass
-        return out
+        return [x for x in (number(r[key]) for r in rows) if x is not None]
 
     def med(values):
         return statistics.median(values) if values else None
@@ -69,9 +69,11 @@ def table(args):
         """Each round's variant time over the untraced time of the same round.
         A round runs every variant back to back, so these pair runs made under
         the same conditions: drift on the machine between rounds cancels."""
-        base_by_rep = {r["rep"]: float(r["wall"]) for r in base_rows if r["rc"] == 0 and r["wall"] not in ("", "-")}
-        return [float(r["wall"]) / base_by_rep[r["rep"]] for r in rows
-                if r["rep"] in base_by_rep and base_by_rep[r["rep"]] > 0 and r["wall"] not in ("", "-")]
+        def walls_by_round(rs):
+            return {r["rep"]: w for r in rs if r["rc"] == 0 and (w := number(r["wall"]))}
+
+        base, own = walls_by_round(base_rows), walls_by_round(rows)
+        return [own[rep] / base[rep] for rep in own if rep in base]
 
     units = {"proclife": "procs", "proclife-attached": "procs", "proclife-stacks": "procs", "monitor": "lifetimes", "monitor-approx": "lifetimes",
              "bpftrace": "events", "libbpf-tools": "exits+execs"}
