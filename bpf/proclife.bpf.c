@@ -100,40 +100,37 @@ static __always_inline bool known_start_matches(struct pl_traced *known, __u64 s
 	return known->start_ns == start_ns;
 }
 
-static __always_inline bool is_traced(__u32 tgid, __u64 start_ns)
-{
-	struct pl_traced *known;
-
-	if (cfg_trace_all)
-		return true;
-	known = bpf_map_lookup_elem(&traced, &tgid);
-	return known && known_start_matches(known, start_ns);
-}
-
-/* is_traced() for a BTF-typed task: its leader's start time is read only for
- * a pid in the `traced` map, not for every task on the host. */
-static __always_inline bool task_is_traced(struct task_struct *task)
+/* Whether a BTF-typed task's process is followed. Its leader's start time is
+ * read only for a pid in the `traced` map, not for every task on the host;
+ * for a followed task it is left in *leader_start, for the record's header
+ * (two probe reads fewer than reading it again). */
+static __always_inline bool task_is_traced(struct task_struct *task, __u64 *leader_start)
 {
 	__u32 tgid = task->tgid;
 	struct pl_traced *known;
 
-	if (cfg_trace_all)
+	if (cfg_trace_all) {
+		*leader_start = leader_start_ns(task);
 		return true;
+	}
 	known = bpf_map_lookup_elem(&traced, &tgid);
-	return known && known_start_matches(known, leader_start_ns(task));
+	if (!known)
+		return false;
+	*leader_start = leader_start_ns(task);
+	return known_start_matches(known, *leader_start);
 }
 
 /* A new thread of a followed process, counted in its entry. Host-wide the
  * process's first thread makes the entry (or another CPU's thread of the
  * same process did, just before), and an entry of an earlier process with
  * this pid, whose exit was lost, starts again. */
-static __always_inline void count_thread(struct task_struct *creator)
+static __always_inline void count_thread(struct task_struct *creator, __u64 leader_start)
 {
 	__u32 tgid = creator->tgid;
 	struct pl_traced *known = bpf_map_lookup_elem(&traced, &tgid);
 
 	if (cfg_trace_all) {
-		struct pl_traced fresh = {.start_ns = leader_start_ns(creator)};
+		struct pl_traced fresh = {.start_ns = leader_start};
 
 		if (!known || known->start_ns != fresh.start_ns) {
 			bpf_map_update_elem(&traced, &tgid, &fresh, known ? BPF_ANY : BPF_NOEXIST);
@@ -174,11 +171,11 @@ static __always_inline void submit(void *e)
 	bpf_ringbuf_submit(e, wakeup_flags());
 }
 
-static __always_inline void fill_task_id(struct pl_task_id *id, struct task_struct *task)
+static __always_inline void fill_task_id(struct pl_task_id *id, struct task_struct *task, __u64 leader_start)
 {
 	id->tid = task->pid;
 	id->tgid = task->tgid;
-	id->tgid_start_ns = leader_start_ns(task);
+	id->tgid_start_ns = leader_start;
 }
 
 /* For tasks reached through probe reads (ancestors walked by pointer). */
@@ -189,14 +186,15 @@ static __always_inline void fill_task_id_probed(struct pl_task_id *id, struct ta
 	id->tgid_start_ns = BPF_CORE_READ(task, group_leader, start_time);
 }
 
-static __always_inline void fill_header(struct pl_header *hdr, __u32 kind, struct task_struct *task)
+static __always_inline void fill_header(struct pl_header *hdr, __u32 kind, struct task_struct *task,
+					__u64 leader_start)
 {
 	hdr->kind = kind;
 	hdr->cpu = bpf_get_smp_processor_id();
 	hdr->ns = bpf_ktime_get_ns();
 	hdr->tid = task->pid;
 	hdr->tgid = task->tgid;
-	hdr->tgid_start_ns = leader_start_ns(task);
+	hdr->tgid_start_ns = leader_start;
 }
 
 /* The pid a task has in its own pid namespace (task_pid_vnr as seen from
@@ -253,7 +251,7 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct pl_fork_event *e;
-	__u64 site_ns;
+	__u64 site_ns, parent_start;
 	__u32 parent_tgid = parent->tgid;
 	__u32 child_tgid = child->tgid;
 	__u64 child_start = child->start_time;
@@ -262,10 +260,10 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_
 
 	if ((child->flags & PL_PF_KTHREAD) || skip_task(parent))
 		return 0;
-	if (!task_is_traced(parent))
+	if (!task_is_traced(parent, &parent_start))
 		return 0;
 	if (child_tgid == parent_tgid) {
-		count_thread(parent);
+		count_thread(parent, parent_start);
 		return 0;
 	}
 	/* A new process joins the traced tree here, before it can run. */
@@ -275,7 +273,7 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_
 	e = reserve(PL_EV_FORK, sizeof(*e));
 	if (!e)
 		return 0;
-	fill_header(&e->hdr, PL_EV_FORK, parent);
+	fill_header(&e->hdr, PL_EV_FORK, parent, parent_start);
 	/* A new process is its own leader, possibly not yet linked. */
 	e->child.tid = child->pid;
 	e->child.tgid = child_tgid;
@@ -307,10 +305,10 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 {
 	struct pl_exec_event *e;
 	unsigned long arg_start, arg_end;
-	__u64 len;
+	__u64 len, leader_start;
 	long n;
 
-	if (skip_task(task) || !task_is_traced(task))
+	if (skip_task(task) || !task_is_traced(task, &leader_start))
 		return 0;
 	if (cfg_stacks) {
 		__u32 tgid = task->tgid;
@@ -323,7 +321,7 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	e = reserve(PL_EV_EXEC, sizeof(*e));
 	if (!e)
 		return 0;
-	fill_header(&e->hdr, PL_EV_EXEC, task);
+	fill_header(&e->hdr, PL_EV_EXEC, task, leader_start);
 	e->old_tid = old_pid;
 	copy_comm(e->comm, task);
 	n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
@@ -408,8 +406,9 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	struct pl_exit_event *e;
 	bool group_dead, leader_exits, calls_exit_group;
 	unsigned int signal_flags;
+	__u64 leader_start;
 
-	if (skip_task(task) || !task_is_traced(task))
+	if (skip_task(task) || !task_is_traced(task, &leader_start))
 		return 0;
 	signal = BPF_CORE_READ(task, signal);
 	signal_flags = BPF_CORE_READ(signal, flags);
@@ -424,7 +423,7 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	e = reserve(PL_EV_EXIT, sizeof(*e));
 	if (!e)
 		return 0;
-	fill_header(&e->hdr, PL_EV_EXIT, task);
+	fill_header(&e->hdr, PL_EV_EXIT, task, leader_start);
 	e->exit_code = task->exit_code;
 	e->group_dead = group_dead;
 	e->task_flags = task->flags;
@@ -475,21 +474,23 @@ SEC("tp_btf/sched_process_free")
 int BPF_PROG(handle_sched_process_free, struct task_struct *task)
 {
 	struct pl_free_event *e;
-	__u32 tgid = BPF_CORE_READ(task, tgid);
-	__u64 start = BPF_CORE_READ(task, start_time);
+	__u32 tgid = task->tgid;
+	/* A leader's own start time: de_thread() gives an exec'ing thread
+	 * that becomes the leader its old leader's. */
+	__u64 start = task->start_time;
 	struct pl_traced *known;
 
 	/* Threads and a leader displaced by a non-leader exec are freed with
 	 * pid != tgid; only the real leader's free ends the process. */
-	if (BPF_CORE_READ(task, pid) != tgid)
+	if (task->pid != tgid)
 		return 0;
-	if (cfg_trace_all && ((BPF_CORE_READ(task, flags) & PL_PF_KTHREAD) || tgid == cfg_self_tgid))
+	if (skip_task(task))
 		return 0;
-	if (!is_traced(tgid, start))
+	known = bpf_map_lookup_elem(&traced, &tgid);
+	if (!cfg_trace_all && !(known && known_start_matches(known, start)))
 		return 0;
 	/* Host-wide, normally gone at the group's death; a lost exit must not
 	 * leave it. */
-	known = bpf_map_lookup_elem(&traced, &tgid);
 	if (known && known->start_ns == start)
 		bpf_map_delete_elem(&traced, &tgid);
 	if (cfg_stacks)
@@ -497,7 +498,7 @@ int BPF_PROG(handle_sched_process_free, struct task_struct *task)
 	e = reserve(PL_EV_FREE, sizeof(*e));
 	if (!e)
 		return 0;
-	fill_header(&e->hdr, PL_EV_FREE, task);
+	fill_header(&e->hdr, PL_EV_FREE, task, start);
 	/* release_task() leaves real_parent alone: the parent that reaped it
 	 * (or adopted it first), for when no wait result was seen. */
 	fill_task_id_probed(&e->parent, BPF_CORE_READ(task, real_parent));
@@ -505,13 +506,18 @@ int BPF_PROG(handle_sched_process_free, struct task_struct *task)
 	return 0;
 }
 
-static __always_inline bool is_traced_or_self(struct task_struct *task)
+/* task_is_traced(), or proclife itself, whose own waits are reported. */
+static __always_inline bool is_traced_or_self(struct task_struct *task, __u64 *leader_start)
 {
 	__u32 tgid = task->tgid;
 
 	if (skip_task(task))
 		return false;
-	return (cfg_self_tgid && tgid == cfg_self_tgid) || task_is_traced(task);
+	if (cfg_self_tgid && tgid == cfg_self_tgid) {
+		*leader_start = leader_start_ns(task);
+		return true;
+	}
+	return task_is_traced(task, leader_start);
 }
 
 SEC("tp_btf/sched_process_wait")
@@ -519,14 +525,14 @@ int BPF_PROG(handle_sched_process_wait, struct pid *target)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
 	struct pl_wait_enter_event *e;
-	__u64 now;
+	__u64 now, leader_start;
 
-	if (!is_traced_or_self(task))
+	if (!is_traced_or_self(task, &leader_start))
 		return 0;
 	e = reserve(PL_EV_WAIT_ENTER, sizeof(*e));
 	if (!e)
 		return 0;
-	fill_header(&e->hdr, PL_EV_WAIT_ENTER, task);
+	fill_header(&e->hdr, PL_EV_WAIT_ENTER, task, leader_start);
 	now = e->hdr.ns;
 	e->target_pid = target ? BPF_CORE_READ(target, numbers[0].nr) : 0;
 	e->pad = 0;
@@ -554,13 +560,14 @@ struct wait_call {
 static __always_inline int on_wait_return(struct task_struct *task, struct wait_call *call)
 {
 	struct pl_wait_exit_event *e;
+	__u64 leader_start;
 
-	if (!is_traced_or_self(task))
+	if (!is_traced_or_self(task, &leader_start))
 		return 0;
 	e = reserve(PL_EV_WAIT_EXIT, sizeof(*e));
 	if (!e)
 		return 0;
-	fill_header(&e->hdr, PL_EV_WAIT_EXIT, task);
+	fill_header(&e->hdr, PL_EV_WAIT_EXIT, task, leader_start);
 	e->syscall_nr = call->nr;
 	e->arg_which = call->which;
 	e->arg_id = call->id;
@@ -682,17 +689,19 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	struct task_struct *sender = (struct task_struct *)bpf_get_current_task_btf();
 	struct pl_signal_event *e;
 	__u32 target_tgid = target->tgid;
+	__u64 target_start;
 
 	if (skip_task(target))
 		return 0;
-	if (!(cfg_self_tgid && target_tgid == cfg_self_tgid && sig == PL_SIGCHLD) &&
-	    !task_is_traced(target))
+	if (cfg_self_tgid && target_tgid == cfg_self_tgid && sig == PL_SIGCHLD)
+		target_start = leader_start_ns(target);
+	else if (!task_is_traced(target, &target_start))
 		return 0;
 	e = reserve(PL_EV_SIGNAL_GENERATE, sizeof(*e));
 	if (!e)
 		return 0;
-	fill_header(&e->hdr, PL_EV_SIGNAL_GENERATE, sender);
-	fill_task_id(&e->target, target);
+	fill_header(&e->hdr, PL_EV_SIGNAL_GENERATE, sender, leader_start_ns(sender));
+	fill_task_id(&e->target, target, target_start);
 	e->sig = sig;
 	e->group = group;
 	e->result = result;
@@ -709,14 +718,15 @@ int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info, struct
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
 	struct pl_signal_event *e;
+	__u64 leader_start;
 
-	if (skip_task(task) || !task_is_traced(task))
+	if (skip_task(task) || !task_is_traced(task, &leader_start))
 		return 0;
 	e = reserve(PL_EV_SIGNAL_DELIVER, sizeof(*e));
 	if (!e)
 		return 0;
-	fill_header(&e->hdr, PL_EV_SIGNAL_DELIVER, task);
-	fill_task_id(&e->target, task);
+	fill_header(&e->hdr, PL_EV_SIGNAL_DELIVER, task, leader_start);
+	fill_task_id(&e->target, task, leader_start);
 	e->sig = sig;
 	e->group = 0;
 	e->result = 0;

@@ -234,7 +234,7 @@ static __always_inline void emit_stack(__u32 site, __u64 site_ns)
 	if (!s)
 		return;
 	e = &s->e;
-	fill_header(&e->hdr, PL_EV_STACK, task);
+	fill_header(&e->hdr, PL_EV_STACK, task, leader_start_ns(task));
 	e->hdr.ns = site_ns;
 	e->site_ns = site_ns;
 	e->site = site;
@@ -265,8 +265,10 @@ static __always_inline void emit_stack(__u32 site, __u64 site_ns)
 /* Stacks of the traced tree only: never proclife's own. */
 static __always_inline bool stacks_wanted(struct task_struct *task)
 {
+	__u64 leader_start;
+
 	return cfg_stacks && !skip_task(task) && task->tgid != cfg_self_tgid &&
-	       task_is_traced(task);
+	       task_is_traced(task, &leader_start);
 }
 
 /* exit_group() at its entry: sched_process_exit comes after exit_mm(), when
