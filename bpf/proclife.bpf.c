@@ -100,10 +100,10 @@ static __always_inline bool known_start_matches(struct pl_traced *known, __u64 s
 	return known->start_ns == start_ns;
 }
 
-/* Whether a BTF-typed task's process is followed. Its leader's start time is
- * read only for a pid in the `traced` map, not for every task on the host;
- * for a followed task it is left in *leader_start, for the record's header
- * (two probe reads fewer than reading it again). */
+/* Whether a BTF-typed task's process is followed; if so, its leader's start
+ * time is left in *leader_start for the record's header (two probe reads
+ * fewer than reading it again). Tracing a tree, that time is read only for a
+ * pid in the `traced` map, not for every task on the host. */
 static __always_inline bool task_is_traced(struct task_struct *task, __u64 *leader_start)
 {
 	__u32 tgid = task->tgid;
@@ -294,8 +294,8 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_
 		if (rt)
 			bpf_map_update_elem(&python_runtimes, &child_tgid, rt, BPF_ANY);
 	}
-	if (stacks_wanted(parent))
-		emit_stack(PL_STACK_SITE_FORK, site_ns);
+	if (stacks_wanted(parent, &parent_start))
+		emit_stack(PL_STACK_SITE_FORK, site_ns, parent_start);
 	return 0;
 }
 
@@ -406,9 +406,13 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	struct pl_exit_event *e;
 	bool group_dead, leader_exits, calls_exit_group;
 	unsigned int signal_flags;
-	__u64 leader_start;
+	__u64 leader_start = 0;
 
-	if (skip_task(task) || !task_is_traced(task, &leader_start))
+	if (skip_task(task))
+		return 0;
+	/* Host-wide every task is followed, and most thread exits are dropped
+	 * below: the leader's start is read only for the exits reported. */
+	if (!cfg_trace_all && !task_is_traced(task, &leader_start))
 		return 0;
 	signal = BPF_CORE_READ(task, signal);
 	signal_flags = BPF_CORE_READ(signal, flags);
@@ -420,6 +424,8 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	/* Any other thread's exit (pthread_exit()) changes nothing we report. */
 	if (!group_dead && !leader_exits && !calls_exit_group)
 		return 0;
+	if (cfg_trace_all)
+		leader_start = leader_start_ns(task);
 	e = reserve(PL_EV_EXIT, sizeof(*e));
 	if (!e)
 		return 0;
@@ -538,8 +544,8 @@ int BPF_PROG(handle_sched_process_wait, struct pid *target)
 	e->pad = 0;
 	submit(e);
 	/* One timestamp for the wait_enter and its stack, which pairs them. */
-	if (stacks_wanted(task))
-		emit_stack(PL_STACK_SITE_WAIT, now);
+	if (stacks_wanted(task, &leader_start))
+		emit_stack(PL_STACK_SITE_WAIT, now, leader_start);
 	return 0;
 }
 

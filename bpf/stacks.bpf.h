@@ -209,7 +209,7 @@ static __always_inline __u64 stack_wakeup_flags(__u32 site, __u32 tgid)
 
 /* Right after the site's own record, from the same (current) task. A record
  * not sent counts in stacks_not_taken, not as a lost event. */
-static __always_inline void emit_stack(__u32 site, __u64 site_ns)
+static __always_inline void emit_stack(__u32 site, __u64 site_ns, __u64 leader_start)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
@@ -234,7 +234,7 @@ static __always_inline void emit_stack(__u32 site, __u64 site_ns)
 	if (!s)
 		return;
 	e = &s->e;
-	fill_header(&e->hdr, PL_EV_STACK, task, leader_start_ns(task));
+	fill_header(&e->hdr, PL_EV_STACK, task, leader_start);
 	e->hdr.ns = site_ns;
 	e->site_ns = site_ns;
 	e->site = site;
@@ -263,12 +263,10 @@ static __always_inline void emit_stack(__u32 site, __u64 site_ns)
 }
 
 /* Stacks of the traced tree only: never proclife's own. */
-static __always_inline bool stacks_wanted(struct task_struct *task)
+static __always_inline bool stacks_wanted(struct task_struct *task, __u64 *leader_start)
 {
-	__u64 leader_start;
-
 	return cfg_stacks && !skip_task(task) && task->tgid != cfg_self_tgid &&
-	       task_is_traced(task, &leader_start);
+	       task_is_traced(task, leader_start);
 }
 
 /* exit_group() at its entry: sched_process_exit comes after exit_mm(), when
@@ -277,8 +275,10 @@ static __always_inline bool stacks_wanted(struct task_struct *task)
  * compare for it). */
 static __always_inline void on_exit_group(void)
 {
-	if (stacks_wanted((struct task_struct *)bpf_get_current_task_btf()))
-		emit_stack(PL_STACK_SITE_EXIT_GROUP, bpf_ktime_get_ns());
+	__u64 leader_start;
+
+	if (stacks_wanted((struct task_struct *)bpf_get_current_task_btf(), &leader_start))
+		emit_stack(PL_STACK_SITE_EXIT_GROUP, bpf_ktime_get_ns(), leader_start);
 }
 
 #if PL_WITH_EXIT_GROUP_FENTRY
