@@ -481,8 +481,9 @@ int BPF_PROG(handle_sched_process_free, struct task_struct *task)
 {
 	struct pl_free_event *e;
 	__u32 tgid = task->tgid;
-	/* A leader's own start time: de_thread() gives an exec'ing thread
-	 * that becomes the leader its old leader's. */
+	/* For the leader (pid == tgid, checked below) this is the process's
+	 * start: a thread that execs and takes the leader's place gets the old
+	 * leader's start time (de_thread()). */
 	__u64 start = task->start_time;
 	struct pl_traced *known;
 
