@@ -210,6 +210,23 @@ static __always_inline void task_ns_pid(struct task_struct *task, __u32 *nr, __u
 		*nr = BPF_CORE_READ(pid, numbers[lvl].nr);
 }
 
+/* The user registers saved at syscall entry, read at fixed offsets, not
+ * through vmlinux.h's pt_regs: on x86_64 this layout is ABI (the entry code
+ * pushes it; ptrace's user_regs_struct and perf's sampled registers are
+ * copies of it), and each field is still a direct load the verifier checks
+ * against the kernel's pt_regs. What a CO-RE relocation would cost instead:
+ * the kernel caches one type's relocation candidates per hash slot (31 of
+ * them), pt_regs shares its slot with linux_binprm, and a load relocating
+ * both searches all of the kernel's BTF twice, ~1 ms each (start-up). */
+struct saved_regs {
+	__u64 r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+};
+
+static __always_inline struct saved_regs *saved_regs_of(struct task_struct *task)
+{
+	return (struct saved_regs *)bpf_task_pt_regs(task);
+}
+
 #include "stacks.bpf.h"
 
 /* task->comm by two direct loads, not a string-copy helper call: the kernel
@@ -224,7 +241,7 @@ static __always_inline void copy_comm(char *dst, struct task_struct *task)
  * hold the syscall number and its first argument (x86_64). */
 static __always_inline void clone_facts(struct pl_fork_event *e)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct saved_regs *regs = saved_regs_of(bpf_get_current_task_btf());
 	__u32 nr = regs->orig_ax;
 	__u64 flags = 0;
 
@@ -471,7 +488,10 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	__builtin_memset(&e->new_reaper, 0, sizeof(e->new_reaper));
 	if (group_dead)
 		find_new_reaper(task, &e->new_reaper);
-	e->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	/* task is current here: one helper call instead of four probe reads,
+	 * and no CO-RE relocation against css_set, which shares the kernel's
+	 * candidate-cache slot with mm_struct (see struct saved_regs). */
+	e->cgroup_id = bpf_get_current_cgroup_id();
 	submit(e);
 	return 0;
 }
@@ -594,30 +614,32 @@ static __always_inline int on_wait_return(struct task_struct *task, struct wait_
  * syscall number first, before touching anything else. Only where fexit
  * cannot load (see the two programs below). */
 SEC("tp_btf/sys_exit")
-int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
+int BPF_PROG(handle_sys_exit, struct pt_regs *pt_regs, long ret)
 {
-	/* A direct BTF read, not a probe-read helper call: this line runs for
+	struct saved_regs *regs = (struct saved_regs *)pt_regs;
+	/* A direct load, not a probe-read helper call: this line runs for
 	 * every syscall of every thread while proclife is attached. */
 	__u32 nr = regs->orig_ax;
 	struct wait_call call = {};
 
 	if (nr != PL_NR_WAIT4 && nr != PL_NR_WAITID)
 		return 0;
+	/* Syscall arguments: di, si, dx, r10. */
 	call.nr = nr;
 	call.ret = ret;
-	call.which = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	call.which = regs->di;
 	if (nr == PL_NR_WAIT4) {
-		int *wstatus = (int *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		int *wstatus = (int *)regs->si;
 
-		call.options = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		call.options = regs->dx;
 		if (ret > 0 && wstatus && !bpf_probe_read_user(&call.status, sizeof(call.status), wstatus))
 			call.status_read = 1;
 	} else {
 		/* x86_64 siginfo: si_code at 8; _sigchld's si_pid at 16, si_status at 24. */
-		char *infop = (char *)PT_REGS_PARM3_CORE_SYSCALL(regs);
+		char *infop = (char *)regs->dx;
 
-		call.id = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		call.options = PT_REGS_PARM4_CORE_SYSCALL(regs);
+		call.id = regs->si;
+		call.options = regs->r10;
 		if (ret == 0 && infop &&
 		    !bpf_probe_read_user(&call.info_code, sizeof(call.info_code), infop + 8) &&
 		    !bpf_probe_read_user(&call.info_pid, sizeof(call.info_pid), infop + 16) &&

@@ -48,7 +48,7 @@ struct {
 
 /* The options of the wait4/waitid call in progress, from its saved
  * registers: wait4(pid, status, options, ru), waitid(which, id, info, options). */
-static __always_inline bool polling(struct pt_regs *regs)
+static __always_inline bool polling(struct saved_regs *regs)
 {
 	__u64 options = regs->orig_ax == PL_NR_WAITID ? regs->r10 : regs->dx;
 
@@ -212,7 +212,7 @@ static __always_inline __u64 stack_wakeup_flags(__u32 site, __u32 tgid)
 static __always_inline void emit_stack(__u32 site, __u64 site_ns, __u64 leader_start)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct saved_regs *regs = saved_regs_of(task);
 	struct pl_stack_event *e;
 	struct stack_scratch *s;
 	__u32 zero = 0, ns_tid, ns_level, frames, python_bytes, stack_len, size;
