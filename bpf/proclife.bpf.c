@@ -212,12 +212,12 @@ static __always_inline void task_ns_pid(struct task_struct *task, __u32 *nr, __u
 
 /* The user registers saved at syscall entry, read at fixed offsets, not
  * through vmlinux.h's pt_regs: on x86_64 this layout is ABI (the entry code
- * pushes it; ptrace's user_regs_struct and perf's sampled registers are
- * copies of it), and each field is still a direct load the verifier checks
- * against the kernel's pt_regs. What a CO-RE relocation would cost instead:
- * the kernel caches one type's relocation candidates per hash slot (31 of
- * them), pt_regs shares its slot with linux_binprm, and a load relocating
- * both searches all of the kernel's BTF twice, ~1 ms each (start-up). */
+ * pushes it, and ptrace's user_regs_struct is a copy of it); each load is
+ * still bounds-checked against the kernel's pt_regs by the verifier. What a
+ * CO-RE relocation would cost instead: the kernel caches one type's
+ * relocation candidates per hash slot (31 of them), pt_regs shares its slot
+ * with linux_binprm, and a load relocating both searches all of the kernel's
+ * BTF twice, ~1 ms each, on every start-up. */
 struct saved_regs {
 	__u64 r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
 };
@@ -624,7 +624,7 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *pt_regs, long ret)
 
 	if (nr != PL_NR_WAIT4 && nr != PL_NR_WAITID)
 		return 0;
-	/* Syscall arguments: di, si, dx, r10. */
+	/* The x86_64 syscall ABI passes arguments in di, si, dx, r10. */
 	call.nr = nr;
 	call.ret = ret;
 	call.which = regs->di;

@@ -15,9 +15,11 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -61,10 +63,19 @@ uint32_t kernel_jhash(const std::string& key, uint32_t initval = 0) {
   return c;
 }
 
-// kernel/bpf/btf.c: hash_cands() over bpf_core_essential_name_len().
+// kernel/bpf/btf.c: bpf_core_essential_name_len(), a name up to its last
+// flavour separator (X___Y, neither X nor Y an underscore).
+std::string essential_name(const std::string& name) {
+  for (size_t i = name.size() >= 5 ? name.size() - 5 + 1 : 0; i-- > 0;) {
+    if (name[i] != '_' && name.compare(i + 1, 3, "___") == 0 && name[i + 4] != '_') return name.substr(0, i + 1);
+  }
+  return name;
+}
+
+// kernel/bpf/btf.c: hash_cands(), of the essential name.
 unsigned cand_cache_slot(const std::string& type_name) {
   constexpr unsigned vmlinux_cand_cache_size = 31;
-  return kernel_jhash(type_name.substr(0, type_name.find("___"))) % vmlinux_cand_cache_size;
+  return kernel_jhash(essential_name(type_name)) % vmlinux_cand_cache_size;
 }
 
 // One ELF section's bytes, by name (libbpf's btf_ext raw-data accessor is not
@@ -94,30 +105,37 @@ std::vector<uint8_t> elf_section(const std::string& object, const std::string& n
   return bytes;
 }
 
-// The names of the types an object's CO-RE relocations ask the kernel about
-// (every kind but a local type id, which needs no candidates).
-std::set<std::string> relocated_type_names(const std::string& object) {
+// A cache entry: a type's essential name and BTF kind.
+using CacheEntry = std::pair<std::string, unsigned>;
+
+// The entries an object's CO-RE relocations ask the kernel for (every kind of
+// relocation but a local type id, which needs no candidates).
+std::set<CacheEntry> relocated_types(const std::string& object) {
   btf* types = btf__parse_elf(object.c_str(), nullptr);
   REQUIRE(types);
   std::vector<uint8_t> raw = elf_section(object, ".BTF.ext");
-  REQUIRE(raw.size() >= 32);
-  size_t size = raw.size();
-  // struct btf_ext_header: magic, version, flags, hdr_len, then (offset,
-  // length) of func_info, line_info and core_relo, from the header's end.
   auto u32_at = [&](size_t at) {
+    REQUIRE(at + 4 <= raw.size());
     uint32_t v;
     std::memcpy(&v, raw.data() + at, sizeof v);
     return v;
   };
+  // struct btf_ext_header: magic, version, flags, hdr_len, then (offset,
+  // length) of func_info, line_info and core_relo, from the header's end.
+  REQUIRE(raw.size() >= 32);
+  uint16_t magic;
+  std::memcpy(&magic, raw.data(), sizeof magic);
+  REQUIRE(magic == 0xeB9F);
   uint32_t header_len = u32_at(4);
   REQUIRE(header_len >= 32);
   size_t begin = header_len + u32_at(24), end = begin + u32_at(28);
-  REQUIRE(end <= size);
+  REQUIRE(end <= raw.size());
   uint32_t record_size = u32_at(begin);
   REQUIRE(record_size >= sizeof(bpf_core_relo));
-  std::set<std::string> names;
-  // Per section: sec_name_off, num_info, then num_info records.
+  std::set<CacheEntry> entries;
+  // Per ELF section: sec_name_off, num_info, then num_info records.
   for (size_t at = begin + 4; at < end;) {
+    REQUIRE(at + 8 <= end);
     uint32_t count = u32_at(at + 4);
     at += 8;
     for (uint32_t i = 0; i < count; ++i, at += record_size) {
@@ -127,11 +145,24 @@ std::set<std::string> relocated_type_names(const std::string& object) {
       if (relo.kind == BPF_CORE_TYPE_ID_LOCAL) continue;
       const btf_type* type = btf__type_by_id(types, relo.type_id);
       REQUIRE(type);
-      names.insert(btf__name_by_offset(types, type->name_off));
+      const char* name = btf__name_by_offset(types, type->name_off);
+      REQUIRE(name);
+      entries.emplace(essential_name(name), btf_kind(type));
     }
   }
   btf__free(types);
-  return names;
+  return entries;
+}
+
+// Every BPF object the build links (gen/<stem>.o: the full object and each
+// light skeleton's), so a new variant is checked without naming it here.
+std::vector<std::string> probe_objects() {
+  std::vector<std::string> objects;
+  for (const auto& entry : std::filesystem::directory_iterator(PROCLIFE_BPF_GEN_DIR)) {
+    std::string file = entry.path().filename();
+    if (file.size() > 2 && file.ends_with(".o") && !file.ends_with(".bpf.o")) objects.push_back(entry.path());
+  }
+  return objects;
 }
 
 }  // namespace
@@ -146,27 +177,35 @@ TEST_CASE("the candidate cache's slots are the kernel's") {
     INFO(name);
     CHECK(cand_cache_slot(name) == slot);
   }
-  CHECK(cand_cache_slot("task_struct___flavour") == cand_cache_slot("task_struct"));
+  CHECK(essential_name("task_struct___since_6_4") == "task_struct");
+  CHECK(essential_name("a___b___c") == "a___b");
+  CHECK(essential_name("__u64") == "__u64");
+  CHECK(essential_name("x____y") == "x____y");
 }
 
 TEST_CASE("no two types the probe relocates share a candidate-cache slot, but pid and pid_namespace") {
   // exit's new-reaper lookup needs both; every other pair is avoided
   // (bpf/proclife.bpf.c: struct saved_regs, bpf_get_current_cgroup_id()).
   const std::set<std::string> known_pair = {"pid", "pid_namespace"};
-  for (const char* variant : {"proclife", "proclife_fexit", "proclife_fexit_stacks", "proclife_sys_exit",
-                              "proclife_sys_exit_stacks", "proclife_none", "proclife_none_stacks"}) {
-    std::string object = std::string(PROCLIFE_BPF_GEN_DIR) + "/" + variant + ".o";
+  auto objects = probe_objects();
+  CHECK(objects.size() >= 7);  // the full object and six light skeletons
+  for (const auto& object : objects) {
     INFO(object);
-    auto names = relocated_type_names(object);
-    CHECK(names.count("task_struct"));
+    auto entries = relocated_types(object);
+    CHECK(entries.count({"task_struct", BTF_KIND_STRUCT}));
     std::map<unsigned, std::set<std::string>> by_slot;
-    for (const auto& name : names) by_slot[cand_cache_slot(name)].insert(name);
+    std::map<unsigned, size_t> entries_in_slot;
+    for (const auto& [name, kind] : entries) {
+      by_slot[cand_cache_slot(name)].insert(name);
+      ++entries_in_slot[cand_cache_slot(name)];
+    }
     for (const auto& [slot, sharing] : by_slot) {
-      if (sharing.size() < 2) continue;
+      if (entries_in_slot[slot] < 2) continue;
       std::string listed;
       for (const auto& name : sharing) listed += name + " ";
       INFO("slot " << slot << ": " << listed);
       CHECK(sharing == known_pair);
+      CHECK(entries_in_slot[slot] == known_pair.size());
     }
   }
 }
