@@ -15,6 +15,13 @@
  * Wall time runs from just before fork() to the moment the child's pidfd
  * turns readable (it exited), so reaping/bookkeeping is not counted.
  *
+ * The command and everything it starts run with address-space randomization
+ * off (personality ADDR_NO_RANDOMIZE, inherited across fork and exec), so
+ * every variant of a workload runs in the same memory layout. Where page
+ * faults are dear (tens of microseconds each on the VM the README's table
+ * comes from), the layout alone moved the fork storm's fault count between
+ * 17 and 20 per child from run to run: +-8% of its time, tracer or not.
+ *
  * Usage: timed_run [-s] -r RESULT_FILE -- CMD [ARGS...]
  * Writes one line of key=value pairs to RESULT_FILE and exits with CMD's
  * status (128+signal if it was killed).
@@ -26,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -111,6 +119,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (pid == 0) {
+		int persona = personality(0xffffffff);
+
+		if (persona == -1 || personality(persona | ADDR_NO_RANDOMIZE) == -1) {
+			fprintf(stderr, "timed_run: personality: %s\n", strerror(errno));
+			_exit(127);
+		}
 		execvp(argv[optind], &argv[optind]);
 		fprintf(stderr, "timed_run: exec %s: %s\n", argv[optind], strerror(errno));
 		_exit(127);

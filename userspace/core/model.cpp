@@ -374,7 +374,6 @@ void Graph::on_free(const Event& e, const FreeEvent& free) {
   if (!index) index = adopt_seeded(e.task.process());  // a zombie found in /proc
   if (!index) return;
   Process& process = at(*index);
-  process.freed = true;
   if (process.reap || !process.exit) return;
   // Released without a wait we saw: its reaper is not traced (init adopting
   // an orphan), it used waitid without an infop, or no wait results are

@@ -179,7 +179,6 @@ struct Process {
   uint8_t ns_level = 0;                       // of its pid namespace: at most 32 (MAX_PID_NS_LEVEL)
   SigchldDisposition parent_sigchld = SigchldDisposition::default_action;  // when this exited
   bool pre_existing = false;  // its fork was not seen
-  bool freed = false;
 
   const RareParts& rare() const { return rare_parts ? *rare_parts : kNoRareParts; }
   RareParts& edit_rare() {
