@@ -60,13 +60,14 @@ struct {
  * counts the process's threads, sent with its exit instead of a ring-buffer
  * record per thread. Host-wide, where every process is followed, entries are
  * only made for a process's first thread, and removed when it dies.
- * Not preallocated: creating 65536 preallocated entries took ~30 ms of
- * start-up (BPF_MAP_CREATE, measured with strace -T); entries are allocated
- * at fork instead, which kernels since 6.1 do from a per-CPU cache. */
+ * Preallocated: allocating each entry at fork and freeing it at the free
+ * (kmalloc, memory-cgroup charging, an RCU callback) was about half of the
+ * fork and free programs' time (1,332 -> 647 and 1,173 -> 710 ns a run,
+ * kernel.bpf_stats_enabled, fork storm); creating the 65,536 entries adds
+ * ~1.4 ms to BPF_MAP_CREATE. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, struct pl_traced);
 } traced SEC(".maps");
@@ -87,6 +88,10 @@ __u64 lost_events[PL_EV_KIND_COUNT] = {};
  */
 static __always_inline __u64 leader_start_ns(struct task_struct *task)
 {
+	/* The leader's own start is a direct load (a thread that took the
+	 * leader's place in exec was given the old leader's start, de_thread()). */
+	if (task->pid == task->tgid)
+		return task->start_time;
 	return BPF_CORE_READ(task, group_leader, start_time);
 }
 
@@ -100,38 +105,44 @@ static __always_inline bool known_start_matches(struct pl_traced *known, __u64 s
 	return known->start_ns == start_ns;
 }
 
-/* Whether a BTF-typed task's process is followed; if so, its leader's start
- * time is left in *leader_start for the record's header (two probe reads
- * fewer than reading it again). Tracing a tree, that time is read only for a
- * pid in the `traced` map, not for every task on the host. */
-static __always_inline bool task_is_traced(struct task_struct *task, __u64 *leader_start)
+/* Tracing a tree: the `traced` entry of a BTF-typed task's process, or NULL
+ * when it is not followed. Its leader's start time is left in *leader_start
+ * for the record's header (no second read), and is read only for a pid in
+ * the map, not for every task on the host. */
+static __always_inline struct pl_traced *tree_entry(struct task_struct *task, __u64 *leader_start)
 {
 	__u32 tgid = task->tgid;
-	struct pl_traced *known;
+	struct pl_traced *known = bpf_map_lookup_elem(&traced, &tgid);
 
+	if (!known)
+		return NULL;
+	*leader_start = leader_start_ns(task);
+	return known_start_matches(known, *leader_start) ? known : NULL;
+}
+
+/* Whether a BTF-typed task's process is followed (host-wide, all are). */
+static __always_inline bool task_is_traced(struct task_struct *task, __u64 *leader_start)
+{
 	if (cfg_trace_all) {
 		*leader_start = leader_start_ns(task);
 		return true;
 	}
-	known = bpf_map_lookup_elem(&traced, &tgid);
-	if (!known)
-		return false;
-	*leader_start = leader_start_ns(task);
-	return known_start_matches(known, *leader_start);
+	return tree_entry(task, leader_start) != NULL;
 }
 
-/* A new thread of a followed process, counted in its entry. Host-wide the
- * process's first thread makes the entry (or another CPU's thread of the
- * same process did, just before), and an entry of an earlier process with
- * this pid, whose exit was lost, starts again. */
-static __always_inline void count_thread(struct task_struct *creator, __u64 leader_start)
+/* A new thread of a followed process, counted in its entry (`known`, tracing
+ * a tree). Host-wide the process's first thread makes the entry (or another
+ * CPU's thread of the same process did, just before), and an entry of an
+ * earlier process with this pid, whose exit was lost, starts again. */
+static __always_inline void count_thread(struct task_struct *creator, __u64 leader_start,
+					 struct pl_traced *known)
 {
 	__u32 tgid = creator->tgid;
-	struct pl_traced *known = bpf_map_lookup_elem(&traced, &tgid);
 
 	if (cfg_trace_all) {
 		struct pl_traced fresh = {.start_ns = leader_start};
 
+		known = bpf_map_lookup_elem(&traced, &tgid);
 		if (!known || known->start_ns != fresh.start_ns) {
 			bpf_map_update_elem(&traced, &tgid, &fresh, known ? BPF_ANY : BPF_NOEXIST);
 			known = bpf_map_lookup_elem(&traced, &tgid);
@@ -268,6 +279,7 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct pl_fork_event *e;
+	struct pl_traced *known = NULL;
 	__u64 site_ns, parent_start;
 	__u32 parent_tgid = parent->tgid;
 	__u32 child_tgid = child->tgid;
@@ -277,10 +289,12 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent, struct task_
 
 	if ((child->flags & PL_PF_KTHREAD) || skip_task(parent))
 		return 0;
-	if (!task_is_traced(parent, &parent_start))
+	if (cfg_trace_all)
+		parent_start = leader_start_ns(parent);
+	else if (!(known = tree_entry(parent, &parent_start)))
 		return 0;
 	if (child_tgid == parent_tgid) {
-		count_thread(parent, parent_start);
+		count_thread(parent, parent_start, known);
 		return 0;
 	}
 	/* A new process joins the traced tree here, before it can run. */
@@ -403,6 +417,20 @@ static __always_inline void find_new_reaper(struct task_struct *father, struct p
 	}
 }
 
+/* Whether the exiting task (current) has children for exit_notify() to hand
+ * on: the last thread of a group holds them all, since a thread's children
+ * pass to a live sibling when it dies. Most processes have none, and then
+ * the reaper walk's dozen probe reads are not needed. An empty list_head
+ * points at itself; `next` is its first member. */
+static __always_inline bool has_children(void)
+{
+	__u64 head = bpf_get_current_task() + bpf_core_field_offset(struct task_struct, children);
+	__u64 next = 0;
+
+	bpf_probe_read_kernel(&next, sizeof(next), (void *)head);
+	return next != head;
+}
+
 #ifdef PROCLIFE_BROKEN_PROBE
 /* Only for checking the kernel-VM harness (scripts/test.sh): task_struct's
  * mm_cid appeared in 6.4 (commit af7f588d8f73), read here without a CO-RE
@@ -421,6 +449,7 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	struct task_struct *leader, *parent;
 	struct sighand_struct *parent_sighand;
 	struct pl_exit_event *e;
+	struct pl_traced *known = NULL;
 	bool group_dead, leader_exits, calls_exit_group;
 	unsigned int signal_flags;
 	__u64 leader_start = 0;
@@ -429,7 +458,7 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 		return 0;
 	/* Host-wide every task is followed, and most thread exits are dropped
 	 * below: the leader's start is read only for the exits reported. */
-	if (!cfg_trace_all && !task_is_traced(task, &leader_start))
+	if (!cfg_trace_all && !(known = tree_entry(task, &leader_start)))
 		return 0;
 	signal = BPF_CORE_READ(task, signal);
 	signal_flags = BPF_CORE_READ(signal, flags);
@@ -468,8 +497,9 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	e->pad = 0;
 	if (group_dead) {
 		__u32 tgid = task->tgid;
-		struct pl_traced *known = bpf_map_lookup_elem(&traced, &tgid);
 
+		if (cfg_trace_all)
+			known = bpf_map_lookup_elem(&traced, &tgid);
 		if (known) {
 			e->thread_forks = known->thread_forks;
 			/* Host-wide the entry was only a thread counter; a tree's
@@ -486,7 +516,7 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	e->parent_sigchld_handler = (__u64)BPF_CORE_READ(parent_sighand, action[PL_SIGCHLD - 1].sa.sa_handler);
 	e->parent_sigchld_flags = BPF_CORE_READ(parent_sighand, action[PL_SIGCHLD - 1].sa.sa_flags);
 	__builtin_memset(&e->new_reaper, 0, sizeof(e->new_reaper));
-	if (group_dead)
+	if (group_dead && has_children())
 		find_new_reaper(task, &e->new_reaper);
 	/* task is current here: one helper call instead of four probe reads,
 	 * and no CO-RE relocation against css_set, which shares the kernel's
