@@ -417,20 +417,6 @@ static __always_inline void find_new_reaper(struct task_struct *father, struct p
 	}
 }
 
-/* Whether the exiting task (current) has children for exit_notify() to hand
- * on: the last thread of a group holds them all, since a thread's children
- * pass to a live sibling when it dies. Most processes have none, and then
- * the reaper walk's dozen probe reads are not needed. An empty list_head
- * points at itself; `next` is its first member. */
-static __always_inline bool has_children(void)
-{
-	__u64 head = bpf_get_current_task() + bpf_core_field_offset(struct task_struct, children);
-	__u64 next = 0;
-
-	bpf_probe_read_kernel(&next, sizeof(next), (void *)head);
-	return next != head;
-}
-
 #ifdef PROCLIFE_BROKEN_PROBE
 /* Only for checking the kernel-VM harness (scripts/test.sh): task_struct's
  * mm_cid appeared in 6.4 (commit af7f588d8f73), read here without a CO-RE
@@ -516,7 +502,7 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	e->parent_sigchld_handler = (__u64)BPF_CORE_READ(parent_sighand, action[PL_SIGCHLD - 1].sa.sa_handler);
 	e->parent_sigchld_flags = BPF_CORE_READ(parent_sighand, action[PL_SIGCHLD - 1].sa.sa_flags);
 	__builtin_memset(&e->new_reaper, 0, sizeof(e->new_reaper));
-	if (group_dead && has_children())
+	if (group_dead)
 		find_new_reaper(task, &e->new_reaper);
 	/* task is current here: one helper call instead of four probe reads,
 	 * and no CO-RE relocation against css_set, which shares the kernel's

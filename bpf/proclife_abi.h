@@ -90,7 +90,7 @@ struct pl_exit_event {
 	__u32 ns_pid;
 	__u32 ns_level;
 	struct pl_task_id parent;     /* real_parent at exit */
-	struct pl_task_id new_reaper; /* who adopts its children; tgid 0: nobody (none left, a dying ns init) or not group_dead */
+	struct pl_task_id new_reaper; /* who will adopt live children (group_dead only) */
 	__u64 parent_sigchld_handler; /* parent's SIGCHLD sa_handler: 0 default, 1 ignore */
 	__u32 parent_sigchld_flags;   /* parent's SIGCHLD sa_flags (SA_NOCLDWAIT) */
 	__u32 ptraced;

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <map>
 #include <regex>
 #include <set>
 
@@ -54,27 +53,18 @@ TEST_CASE("double-fork daemon: orphaned to its real adopter, leaked at CMD's exi
   CHECK(middle.at("orphaned").is_null());
 }
 
-// The probe computes the adopter only for a process that still has children
-// when it dies: the middle leaves the daemon behind, CMD has reaped its only
-// child by then.
-TEST_CASE("the adopter is named for an exit that leaves children, nobody for a childless one", "[vm]") {
-  std::string recording = temp_path("proclife-ktest-reaper");
-  auto traced = trace({workload("lifecycle"), "double_fork"}, {"--record", recording});
+// The leader that forked the orphan is not the last thread of its process to
+// die, and the last one does not hold the orphan when it dies.
+TEST_CASE("a child is orphaned when its parent's exit_group ends a second thread too", "[vm]") {
+  auto traced = trace({workload("lifecycle"), "thread_orphan"});
   REQUIRE(traced.status == 0);
   auto procs = lifecycle(traced);
   REQUIRE(procs.size() == 3);
-  std::map<int64_t, Json> group_exits;  // tgid -> its group_dead exit
-  std::ifstream in(recording);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto object = Json::parse(line);
-    if (object.value("type", "") == "event" && object.value("kind", "") == "exit" && object.at("group_dead"))
-      group_exits[object.at("task").at("tgid")] = object;
-  }
-  REQUIRE(group_exits.count(procs[0].at("pid")) == 1);
-  REQUIRE(group_exits.count(procs[1].at("pid")) == 1);
-  CHECK(group_exits[procs[1].at("pid")].at("new_reaper").at("tgid") == fact(traced, "adopted_by"));
-  CHECK(group_exits[procs[0].at("pid")].at("new_reaper").at("tgid") == 0);
+  const auto& orphaned = procs[2].at("orphaned");
+  REQUIRE_FALSE(orphaned.is_null());
+  CHECK(orphaned.at("old_parent_pid") == procs[1].at("pid"));
+  CHECK(orphaned.at("new_parent_pid") == fact(traced, "adopted_by"));
+  CHECK(procs[2].at("state_at_end") == "running");
 }
 
 TEST_CASE("wait-leaked follows the daemon to its exit and its release by the adopter") {

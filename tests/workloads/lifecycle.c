@@ -116,6 +116,49 @@ static void *fork_then_exit(void *arg)
 }
 
 /* A non-leader thread forks, then exits; the leader reaps the child. */
+/* Running, not asleep: a running thread takes exit_group()'s SIGKILL within
+ * microseconds, while its killer is still on its way to exit_notify(). */
+static void *spin_forever(void *arg)
+{
+	for (volatile int spin = 0;; spin++)
+		;
+	return arg;
+}
+
+/* The leader forks a child and ends the process with exit_group(), which
+ * kills its other thread: exit_notify() passes a dying thread's children
+ * only to a sibling that is not exiting itself, so the child usually goes
+ * past the whole group, and the thread that dies last has no children. */
+static int mode_thread_orphan(void)
+{
+	int report[2];
+	pid_t middle;
+
+	if (pipe(report))
+		return fail("pipe");
+	middle = fork();
+	if (middle == 0) {
+		pthread_t thread;
+
+		pthread_create(&thread, NULL, spin_forever, NULL);
+		sleep_ms(20); /* the thread is running */
+		if (fork() == 0) {
+			sleep_ms(100); /* by now the middle is gone */
+			dprintf(report[1], "adopted_by %d\n", getppid());
+			sleep_ms(200);
+			_exit(0);
+		}
+		_exit(0);
+	}
+	close(report[1]);
+	waitpid(middle, NULL, 0);
+	char line[64] = { 0 };
+	if (read(report[0], line, sizeof(line) - 1) <= 0)
+		return fail("orphan report");
+	fputs(line, stdout);
+	return 0;
+}
+
 static int mode_thread_fork(void)
 {
 	pthread_t thread;
@@ -291,6 +334,7 @@ int main(int argc, char **argv)
 		{ "parent_killed", mode_parent_killed },
 		{ "subreaper", mode_subreaper },
 		{ "thread_fork", mode_thread_fork },
+		{ "thread_orphan", mode_thread_orphan },
 		{ "thread_exit_group", mode_thread_exit_group },
 		{ "thread_exec", mode_thread_exec },
 		{ "spawn", mode_spawn },

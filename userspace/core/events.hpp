@@ -72,7 +72,7 @@ struct ExitEvent {
   uint32_t ns_pid = 0;
   uint32_t ns_level = 0;
   TaskId parent;
-  TaskId new_reaper;  // tgid 0 when nobody adopts: not group_dead, no children, a dying pid-namespace init
+  TaskId new_reaper;  // tgid 0 when unknown or not group_dead
   uint64_t parent_sigchld_handler = 0;
   uint32_t parent_sigchld_flags = 0;
   bool ptraced = false;

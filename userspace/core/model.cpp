@@ -304,8 +304,7 @@ void Graph::end_process(size_t index, const Event& e, const ExitEvent& exit) {
 
 void Graph::reparent_children(size_t index, const Event& e, const ExitEvent& exit) {
   ProcKey new_parent = exit.new_reaper.process();
-  // No reaper: the process had no children left (the kernel says so), or a
-  // pid namespace's init died and its children die with it.
+  // No reaper: a pid namespace's init died, and its children die with it.
   if (!new_parent.pid) return;
   std::optional<size_t> adopter = index_of(new_parent);
   std::vector<size_t> children;
