@@ -257,25 +257,37 @@ warn_if_busy() {
 # state took the untraced fork storm from 2.47 to 1.79 s on the 2-core
 # development VM. Left to halt, the workload's speed depends on how often
 # something else keeps the other CPU awake, and a tracer that wakes per
-# event made it faster than untraced (libbpf-tools 0.92x). The request
-# lasts while the holder keeps the device open; it drops the flock on fd 9.
+# event made it faster than untraced (libbpf-tools 0.92x). The request lasts
+# while the holder keeps the device open; it drops the flock on fd 9 and
+# ends with this script even if cleanup never runs.
 IDLE_HOLDER=
 IDLE_MODE="idle CPUs halt as the kernel chooses (--allow-idle)"
 hold_cpus_awake() {
 	((OPT_HOLD_CPUS_AWAKE)) || return 0
-	if [[ ! -w /dev/cpu_dma_latency ]]; then
-		IDLE_MODE="idle CPUs halt as the kernel chooses (/dev/cpu_dma_latency is not writable here)"
-		log "note: $IDLE_MODE"
-		return 0
-	fi
-	(exec 9>&- 3>/dev/cpu_dma_latency && echo 0 >&3 && exec sleep infinity) &
+	local bench=$$
+	(
+		exec 9>&- </dev/null >/dev/null 2>&1 3>/dev/cpu_dma_latency || exit 1
+		echo 0 >&3 || exit 1
+		while kill -0 "$bench" 2>/dev/null; do sleep 1; done
+	) &
 	IDLE_HOLDER=$!
 	sleep 0.2
-	if ! kill -0 "$IDLE_HOLDER" 2>/dev/null; then
+	if kill -0 "$IDLE_HOLDER" 2>/dev/null; then
+		IDLE_MODE="idle CPUs held in their polling state (/dev/cpu_dma_latency = 0; --allow-idle lets them halt)"
+	else
 		IDLE_HOLDER=
-		die "could not hold /dev/cpu_dma_latency at 0 (--allow-idle measures without it)"
+		IDLE_MODE="idle CPUs halt as the kernel chooses (/dev/cpu_dma_latency could not be held at 0 here)"
+		log "note: $IDLE_MODE"
 	fi
-	IDLE_MODE="idle CPUs held in their polling state (/dev/cpu_dma_latency = 0; --allow-idle lets them halt)"
+}
+
+# Whether the holder lasted: a report must not claim what did not hold.
+idle_mode_at_end() {
+	if [[ -n $IDLE_HOLDER ]] && ! kill -0 "$IDLE_HOLDER" 2>/dev/null; then
+		echo "idle CPUs held in their polling state only until the holder of /dev/cpu_dma_latency ended early"
+	else
+		echo "$IDLE_MODE"
+	fi
 }
 
 build_workloads() {
@@ -829,7 +841,7 @@ render_report() {
 ### Tracing overhead
 
 Generated $(date -u '+%Y-%m-%d %H:%M UTC') by \`$cmd\` ($mode mode: $REPS repetitions per cell after a warm-up round at 1/10 size, variant order rotated every repetition; load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)).
-Machine: $(machine_description); $IDLE_MODE. proclife: ${PROCLIFE_DESC:-not built}.
+Machine: $(machine_description); $(idle_mode_at_end). proclife: ${PROCLIFE_DESC:-not built}.
 Regenerate with \`$cmd\` from the repository root, as root (it installs strace, bpftrace and libbpf-tools if missing; \`--no-readme\` prints only).
 
 $(render_table)
@@ -842,7 +854,7 @@ $SYSCALL_TAX_TABLE
 
 }Userspace micro-benchmark (\`build/proclife_userspace_bench\`, [bench/userspace_bench.cpp](bench/userspace_bench.cpp)): ${USERSPACE_LINE}.
 
-Variants: **untraced** runs the workload alone; **proclife** is \`build/proclife run --format json -o FILE -- W\` (report to tmpfs); **proclife-stacks** is the same with \`--stacks\` (a stack copied and unwound at every wait call, fork and exit_group); **proclife-attached** is \`build/proclife attach -p GATE --format json -o FILE\` started before the timer, as the peers are, on a shell that then execs the timed workload; **monitor** is \`build/proclife monitor\` host-wide (NDJSON to a tmpfs file, metrics server on), started before the timer like the peers, with precise reaping (the cheapest exact reap source the kernel allows); **monitor-approx** is the same with \`--precise-reaping=off\` (no syscall hook); **strace** is \`strace -f -e trace=process,signal -o /dev/null W\`; **bpftrace** runs [bench/proclife_equiv.bt](bench/proclife_equiv.bt) system-wide (same tracepoints as proclife, one printf per event to a tmpfs file); **libbpf-tools** runs \`exitsnoop\` + \`execsnoop\` system-wide (line-buffered to tmpfs files). Wall time runs from fork to exit of the measured command ([bench/timed_run.c](bench/timed_run.c)). proclife and strace *are* the measured command, so their time includes their own start-up and teardown (see the start-up table); bpftrace and libbpf-tools are started before the timer, and the workload starts only once their probes are live (libbpf-tools print their header after attaching; bpftrace's last-attached probe has reported one of our forks). All processes run at nice -10 to damp interference from other work on the machine. Every command timed in the overhead and start-up tables runs with address-space randomization off (timed_run sets ADDR_NO_RANDOMIZE, which its descendants inherit), so all variants of a workload run in one memory layout: the layout alone moved the untraced fork storm's page faults between 17 and 20 per child from run to run, at tens of microseconds a fault here. Unless the machine line above says otherwise, idle CPUs are held in their polling state while the benchmark runs (it keeps \`/dev/cpu_dma_latency\` open at 0, as latency-tuned systems do; \`--allow-idle\` measures without): waking a halted virtual CPU is so slow that, left to halt, the untraced fork storm took 2.47 s instead of 1.79 s on the development VM, and a workload ran faster whenever a tracer's wakeups happened to keep the other CPU busy (libbpf-tools' exitsnoop+execsnoop measured 0.92x untraced on the fork storm). BPF programs run in the context of the traced tasks, so their cost shows in the workload's wall time, not in the tracer's CPU.
+Variants: **untraced** runs the workload alone; **proclife** is \`build/proclife run --format json -o FILE -- W\` (report to tmpfs); **proclife-stacks** is the same with \`--stacks\` (a stack copied and unwound at every wait call, fork and exit_group); **proclife-attached** is \`build/proclife attach -p GATE --format json -o FILE\` started before the timer, as the peers are, on a shell that then execs the timed workload; **monitor** is \`build/proclife monitor\` host-wide (NDJSON to a tmpfs file, metrics server on), started before the timer like the peers, with precise reaping (the cheapest exact reap source the kernel allows); **monitor-approx** is the same with \`--precise-reaping=off\` (no syscall hook); **strace** is \`strace -f -e trace=process,signal -o /dev/null W\`; **bpftrace** runs [bench/proclife_equiv.bt](bench/proclife_equiv.bt) system-wide (same tracepoints as proclife, one printf per event to a tmpfs file); **libbpf-tools** runs \`exitsnoop\` + \`execsnoop\` system-wide (line-buffered to tmpfs files). Wall time runs from fork to exit of the measured command ([bench/timed_run.c](bench/timed_run.c)). proclife and strace *are* the measured command, so their time includes their own start-up and teardown (see the start-up table); bpftrace and libbpf-tools are started before the timer, and the workload starts only once their probes are live (libbpf-tools print their header after attaching; bpftrace's last-attached probe has reported one of our forks). All processes run at nice -10 to damp interference from other work on the machine. Every command timed in the overhead and start-up tables runs with address-space randomization off (timed_run sets ADDR_NO_RANDOMIZE, which its descendants inherit), so all variants of a workload run in one memory layout: the layout alone moved the untraced fork storm's page faults between 17 and 20 per child from run to run, at tens of microseconds a fault here. Unless the machine line above says otherwise, idle CPUs are held in their polling state while the benchmark runs (it keeps \`/dev/cpu_dma_latency\` open at 0, as latency-tuned systems do; \`--allow-idle\` measures without): on the 2-core development VM, waking a halted virtual CPU was so slow that, left to halt, the untraced fork storm took 2.47 s instead of 1.79 s (alternating runs of 20,000 forks), and a workload ran faster whenever a tracer's wakeups happened to keep the other CPU busy (libbpf-tools' exitsnoop+execsnoop measured 0.92x untraced on the fork storm). BPF programs run in the context of the traced tasks, so their cost shows in the workload's wall time, not in the tracer's CPU.
 
 ¹ proclife: length of \`processes\` and \`lost_events\` from its JSON report (descendants of the workload only). monitor: lifetime records written and the lost counts it logged (system-wide). bpftrace: lines printed by the script and its "Lost N events" total; libbpf-tools: lines printed by exitsnoop (process exits) + execsnoop (execs) and their "Lost N events" totals. Both are system-wide, so they include other processes on the machine during the run. strace stops the tracee for every event: nothing is lost and the output goes to /dev/null, so nothing is counted.
 ² Tracer's own CPU time (user+sys) and peak RSS, workload excluded. proclife and strace (the workload's parent): utime+stime of the tracer's threads read from /proc/PID/stat after it exits but before it is reaped (the workload's time, reaped into cutime/cstime, is not included), over its whole life including BPF load; peak RSS = VmHWM sampled every 10 ms. CPU times have the kernel's 10 ms (USER_HZ) granularity. bpftrace and libbpf-tools: CPU spent from just before the workload started until the tracer exited (attach/compile time excluded); peak RSS = lifetime VmHWM (summed for the two libbpf tools).
