@@ -115,7 +115,6 @@ static void *fork_then_exit(void *arg)
 	return NULL; /* the thread ends; its child stays the process's child */
 }
 
-/* A non-leader thread forks, then exits; the leader reaps the child. */
 /* Running, not asleep: a running thread takes exit_group()'s SIGKILL within
  * microseconds, while its killer is still on its way to exit_notify(). */
 static void *spin_forever(void *arg)
@@ -127,14 +126,17 @@ static void *spin_forever(void *arg)
 
 /* The leader forks a child and ends the process with exit_group(), which
  * kills its other thread: exit_notify() passes a dying thread's children
- * only to a sibling that is not exiting itself, so the child usually goes
- * past the whole group, and the thread that dies last has no children. */
+ * only to a sibling that is not exiting itself, so with a second CPU the
+ * child usually goes past the whole group, and the thread that dies last
+ * has no children. (On one CPU the spinner is rarely exiting yet, and the
+ * child passes to it first.) The child asks for its parent only once CMD
+ * has reaped the middle, so the adoption is over. */
 static int mode_thread_orphan(void)
 {
-	int report[2];
+	int report[2], reaped[2];
 	pid_t middle;
 
-	if (pipe(report))
+	if (pipe(report) || pipe(reaped))
 		return fail("pipe");
 	middle = fork();
 	if (middle == 0) {
@@ -143,7 +145,11 @@ static int mode_thread_orphan(void)
 		pthread_create(&thread, NULL, spin_forever, NULL);
 		sleep_ms(20); /* the thread is running */
 		if (fork() == 0) {
-			sleep_ms(100); /* by now the middle is gone */
+			char go;
+
+			close(reaped[1]);
+			if (read(reaped[0], &go, 1) != 1)
+				_exit(1);
 			dprintf(report[1], "adopted_by %d\n", getppid());
 			sleep_ms(200);
 			_exit(0);
@@ -151,7 +157,10 @@ static int mode_thread_orphan(void)
 		_exit(0);
 	}
 	close(report[1]);
+	close(reaped[0]);
 	waitpid(middle, NULL, 0);
+	if (write(reaped[1], "g", 1) != 1)
+		return fail("write");
 	char line[64] = { 0 };
 	if (read(report[0], line, sizeof(line) - 1) <= 0)
 		return fail("orphan report");
@@ -159,6 +168,7 @@ static int mode_thread_orphan(void)
 	return 0;
 }
 
+/* A non-leader thread forks, then exits; the leader reaps the child. */
 static int mode_thread_fork(void)
 {
 	pthread_t thread;
