@@ -265,14 +265,16 @@ IDLE_MODE="idle CPUs halt as the kernel chooses (--allow-idle)"
 hold_cpus_awake() {
 	((OPT_HOLD_CPUS_AWAKE)) || return 0
 	local bench=$$
+	# It waits on a pipe nothing writes to, not with sleep: a process a
+	# second would show in the host-wide variants' counts.
 	(
-		exec 9>&- </dev/null >/dev/null 2>&1 3>/dev/cpu_dma_latency || exit 1
+		exec 9>&- </dev/null >/dev/null 2>&1 3>/dev/cpu_dma_latency 4<> <(:) || exit 1
 		echo 0 >&3 || exit 1
-		while kill -0 "$bench" 2>/dev/null; do sleep 1; done
+		while kill -0 "$bench" 2>/dev/null; do read -r -t 1 -u 4 _ || true; done
 	) &
 	IDLE_HOLDER=$!
 	sleep 0.2
-	if kill -0 "$IDLE_HOLDER" 2>/dev/null; then
+	if holder_alive; then
 		IDLE_MODE="idle CPUs held in their polling state (/dev/cpu_dma_latency = 0; --allow-idle lets them halt)"
 	else
 		IDLE_HOLDER=
@@ -281,9 +283,15 @@ hold_cpus_awake() {
 	fi
 }
 
+# The holder's pid, checked by what it holds open: a benchmark forks far
+# more processes than pid_max, so the pid alone may be someone else's.
+holder_alive() {
+	[[ -n $IDLE_HOLDER && $(readlink "/proc/$IDLE_HOLDER/fd/3" 2>/dev/null) == /dev/cpu_dma_latency ]]
+}
+
 # Whether the holder lasted: a report must not claim what did not hold.
 idle_mode_at_end() {
-	if [[ -n $IDLE_HOLDER ]] && ! kill -0 "$IDLE_HOLDER" 2>/dev/null; then
+	if [[ -n $IDLE_HOLDER ]] && ! holder_alive; then
 		echo "idle CPUs held in their polling state only until the holder of /dev/cpu_dma_latency ended early"
 	else
 		echo "$IDLE_MODE"
@@ -315,7 +323,7 @@ cleanup() {
 	for w in "${!LIVE_TRACERS[@]}"; do
 		wait_for_exit "$w" 5 || kill -KILL "${LIVE_TRACERS[$w]}" "$w" 2>/dev/null || true
 	done
-	[[ -n $IDLE_HOLDER ]] && kill "$IDLE_HOLDER" 2>/dev/null
+	holder_alive && kill "$IDLE_HOLDER" 2>/dev/null
 	if [[ -n $BPF_STATS_ORIG && $BPF_STATS_ORIG != 0 ]]; then
 		sysctl -q -w kernel.bpf_stats_enabled="$BPF_STATS_ORIG" || true
 	fi
