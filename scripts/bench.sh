@@ -253,13 +253,10 @@ warn_if_busy() {
 	fi
 }
 
-# A halted vCPU is slow to wake: holding the CPUs in their polling idle
-# state took the untraced fork storm from 2.47 to 1.79 s on the 2-core
-# development VM. Left to halt, the workload's speed depends on how often
-# something else keeps the other CPU awake, and a tracer that wakes per
-# event made it faster than untraced (libbpf-tools 0.92x). The request lasts
-# while the holder keeps the device open; it drops the flock on fd 9 and
-# ends with this script even if cleanup never runs.
+# Idle CPUs stay in their polling state while measuring (why: the method
+# paragraph in render_report). The request lasts while the holder keeps the
+# device open; it drops the flock on fd 9 and ends with this script even if
+# cleanup never runs.
 IDLE_HOLDER=
 IDLE_MODE="idle CPUs halt as the kernel chooses (--allow-idle)"
 hold_cpus_awake() {
