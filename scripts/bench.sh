@@ -7,8 +7,8 @@
 #                         [--variants LIST] [--proclife PATH]
 #
 # One invocation = one table: every variant runs on every workload in the same
-# session, interleaved (the variant order rotates each repetition) so drift in
-# machine load hits all variants alike.  The table goes to stdout and, unless
+# session, interleaved (the variant order is shuffled each repetition) so drift
+# in machine load hits all variants alike.  The table goes to stdout and, unless
 # --no-readme, into README.md between the bench markers.
 #
 # Needs root (BPF, tracefs).  Installs its Debian packages when missing.
@@ -39,14 +39,14 @@ Benchmarks proclife against strace, bpftrace and libbpf-tools (exitsnoop +
 execsnoop) on fork/exec/thread/shell workloads and prints one Markdown table.
 
 Options:
-  --quick            1/10 counts and 2 repetitions (smoke test, ~1-2 min)
+  --quick            1/10 counts and 2 repetitions (smoke test, ~4 min)
   --no-readme        print the table only; do not touch README.md
   --reps N           measured repetitions per variant and workload (default 5)
   --startup-reps N   repetitions of the start-up latency probes (default 10)
   --forks N          fork storm iterations   (default 20000; env BENCH_FORKS)
   --execs N          exec storm iterations   (default 5000;  env BENCH_EXECS)
-  --threads N        thread storm iterations (default 20000; env BENCH_THREADS)
-  --shell-iters N    shell pipeline loops    (default 300;   env BENCH_SHELL_ITERS)
+  --threads N        thread storm iterations (default 100000; env BENCH_THREADS)
+  --shell-iters N    shell pipeline loops    (default 1000;  env BENCH_SHELL_ITERS)
   --polls N          WNOHANG polls of a running child (default 50000; env BENCH_POLLS)
   --long-forks N     forks of the one long trace whose peak RSS is reported
                      (default 200000, quick 20000; 0 skips it; env BENCH_LONG_FORKS)
@@ -118,12 +118,12 @@ parse_options() {
 	if ((OPT_QUICK)); then
 		REPS=${OPT_REPS:-2} STARTUP_REPS=${OPT_STARTUP_REPS:-3}
 		FORKS=${OPT_FORKS:-2000} EXECS=${OPT_EXECS:-500}
-		THREADS=${OPT_THREADS:-2000} SHELL_ITERS=${OPT_SHELL_ITERS:-30} POLLS=${OPT_POLLS:-5000}
+		THREADS=${OPT_THREADS:-10000} SHELL_ITERS=${OPT_SHELL_ITERS:-100} POLLS=${OPT_POLLS:-5000}
 		LONG_FORKS=${OPT_LONG_FORKS:-20000}
 	else
 		REPS=${OPT_REPS:-5} STARTUP_REPS=${OPT_STARTUP_REPS:-10}
 		FORKS=${OPT_FORKS:-20000} EXECS=${OPT_EXECS:-5000}
-		THREADS=${OPT_THREADS:-20000} SHELL_ITERS=${OPT_SHELL_ITERS:-300} POLLS=${OPT_POLLS:-50000}
+		THREADS=${OPT_THREADS:-100000} SHELL_ITERS=${OPT_SHELL_ITERS:-1000} POLLS=${OPT_POLLS:-50000}
 		LONG_FORKS=${OPT_LONG_FORKS:-200000}
 	fi
 	require_count --reps "$REPS"
@@ -544,7 +544,14 @@ stop_tracer_pid() { # WRAPPER_PID
 	unset "LIVE_TRACERS[$w]"
 }
 
+# The kernel frees a tracer's programs, links and maps after RCU grace
+# periods, in its own workers, once the tracer has exited; the pause keeps
+# that work (and a previous workload's page freeing) out of the next
+# variant's timed window.
+readonly SETTLE_S=1
+
 run_variant() { # VARIANT WORKLOAD
+	sleep "$SETTLE_S"
 	case $1 in
 	untraced) run_untraced "$2" ;;
 	proclife) run_proclife "$2" ;;
@@ -558,11 +565,21 @@ run_variant() { # VARIANT WORKLOAD
 	esac
 }
 
-# Variant order rotated by repetition number, so no variant always runs
-# first (cold-ish) or right after the heaviest one.
-rotated_variants() { # REP
-	local n=${#ACTIVE[@]} i
-	for ((i = 0; i < n; i++)); do echo "${ACTIVE[(i + $1) % n]}"; done
+# Variant order shuffled every repetition, seeded by its number so a run can
+# be repeated. Rotating one fixed order, as this did before, moved only the
+# start: every other variant kept the same predecessor in every round
+# (proclife-attached always ran right after proclife-stacks, untraced after
+# libbpf-tools), so whatever a variant leaves behind landed on the same
+# neighbour each time, a bias the per-round ratios could not cancel.
+shuffled_variants() { # REP
+	local -a order=("${ACTIVE[@]}")
+	local i j swap
+	RANDOM=$1
+	for ((i = ${#order[@]} - 1; i > 0; i--)); do
+		j=$((RANDOM % (i + 1)))
+		swap=${order[i]} order[i]=${order[j]} order[j]=$swap
+	done
+	printf '%s\n' "${order[@]}"
 }
 
 # --------------------------------------------- proclife measured like the peers --
@@ -751,7 +768,7 @@ measure_overhead() {
 		for wl in "${WORKLOADS[@]}"; do
 			workload_argv "$wl"
 			log "round $REP/$REPS: $WL_LABEL"
-			for v in $(rotated_variants "$REP"); do run_variant "$v" "$wl"; done
+			for v in $(shuffled_variants "$REP"); do run_variant "$v" "$wl"; done
 		done
 	done
 }
@@ -845,7 +862,7 @@ render_report() {
 	cat <<EOF
 ### Tracing overhead
 
-Generated $(date -u '+%Y-%m-%d %H:%M UTC') by \`$cmd\` ($mode mode: $REPS repetitions per cell after a warm-up round at 1/10 size, variant order rotated every repetition; load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)).
+Generated $(date -u '+%Y-%m-%d %H:%M UTC') by \`$cmd\` ($mode mode: $REPS repetitions per cell after a warm-up round at 1/10 size, variant order shuffled every repetition, ${SETTLE_S} s pause before each variant; load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)).
 Machine: $(machine_description); $(idle_mode_at_end). proclife: ${PROCLIFE_DESC:-not built}.
 Regenerate with \`$cmd\` from the repository root, as root (it installs strace, bpftrace and libbpf-tools if missing; \`--no-readme\` prints only).
 
@@ -863,7 +880,7 @@ Variants: **untraced** runs the workload alone; **proclife** is \`build/proclife
 
 ¹ proclife: length of \`processes\` and \`lost_events\` from its JSON report (descendants of the workload only). monitor: lifetime records written and the lost counts it logged (system-wide). bpftrace: lines printed by the script and its "Lost N events" total; libbpf-tools: lines printed by exitsnoop (process exits) + execsnoop (execs) and their "Lost N events" totals. Both are system-wide, so they include other processes on the machine during the run. strace stops the tracee for every event: nothing is lost and the output goes to /dev/null, so nothing is counted.
 ² Tracer's own CPU time (user+sys) and peak RSS, workload excluded. proclife and strace (the workload's parent): utime+stime of the tracer's threads read from /proc/PID/stat after it exits but before it is reaped (the workload's time, reaped into cutime/cstime, is not included), over its whole life including BPF load; peak RSS = VmHWM sampled every 10 ms. CPU times have the kernel's 10 ms (USER_HZ) granularity. bpftrace and libbpf-tools: CPU spent from just before the workload started until the tracer exited (attach/compile time excluded); peak RSS = lifetime VmHWM (summed for the two libbpf tools).
-³ Each round runs every variant of a workload back to back (in rotated order), untraced included; a round's ratio is the variant's time over that round's untraced time, so slow drift of the machine between rounds cancels. The median and the spread of those per-round ratios are shown: a difference between two variants smaller than their spread is not a finding.
+³ Each round runs every variant of a workload one after another (in an order shuffled every round, a ${SETTLE_S} s pause before each), untraced included; a round's ratio is the variant's time over that round's untraced time, so slow drift of the machine between rounds cancels. The median and the spread of those per-round ratios are shown: a difference between two variants smaller than their spread is not a finding.
 EOF
 }
 
