@@ -67,8 +67,8 @@ def table(args):
 
     def round_ratios(rows, base_rows):
         """Each round's variant time over the untraced time of the same round.
-        A round runs every variant back to back, so these pair runs made under
-        the same conditions: drift on the machine between rounds cancels."""
+        A round runs every variant one after another, so these pair runs made
+        under the same conditions: drift on the machine between rounds cancels."""
         def walls_by_round(rs):
             return {r["rep"]: w for r in rs if r["rc"] == 0 and (w := number(r["wall"]))}
 

@@ -1,5 +1,5 @@
 /*
- * Thread storm: pthread_create + pthread_join, N times (default 20000), one
+ * Thread storm: pthread_create + pthread_join, N times (default 100000), one
  * thread alive at a time.  Threads hit the same fork/exit/free tracepoints
  * as processes (clone with CLONE_THREAD) but no SIGCHLD or wait4, so this
  * shows what a tracer pays for threads it may not even report.
@@ -17,7 +17,7 @@ static void *thread_body(void *arg)
 
 int main(int argc, char **argv)
 {
-	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 20000;
+	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 100000;
 
 	for (long i = 0; i < n; i++) {
 		pthread_t t;

@@ -545,9 +545,9 @@ stop_tracer_pid() { # WRAPPER_PID
 }
 
 # The kernel frees a tracer's programs, links and maps after RCU grace
-# periods, in its own workers, once the tracer has exited; the pause keeps
-# that work (and a previous workload's page freeing) out of the next
-# variant's timed window.
+# periods, in its own workers, once the tracer has exited; a pause before
+# every timed variant, start-up probe and syscall-tax row keeps that work
+# (and a previous workload's page freeing) out of the next timed window.
 readonly SETTLE_S=1
 
 run_variant() { # VARIANT WORKLOAD
@@ -565,22 +565,26 @@ run_variant() { # VARIANT WORKLOAD
 	esac
 }
 
-# Variant order shuffled every repetition, seeded by its number so a run can
-# be repeated. Rotating one fixed order, as this did before, moved only the
-# start: every other variant kept the same predecessor in every round
-# (proclife-attached always ran right after proclife-stacks, untraced after
-# libbpf-tools), so whatever a variant leaves behind landed on the same
-# neighbour each time, a bias the per-round ratios could not cancel.
-shuffled_variants() { # REP
-	local -a order=("${ACTIVE[@]}")
-	local i j swap
+# The arguments after SEED, in an order shuffled by that seed, so a run can
+# be repeated (with the same bash: 5.1 changed its generator). The rounds
+# shuffle instead of rotating one fixed order, as this script did before:
+# a rotation moves only the start, so every variant kept the same
+# predecessor in every round (proclife-attached always ran right after
+# proclife-stacks, untraced after libbpf-tools), and whatever a variant
+# leaves behind landed on the same neighbour each time, a bias the
+# per-round ratios could not cancel. A subshell, so seeding RANDOM here
+# never touches the script's own.
+shuffled() ( # SEED ITEM...
 	RANDOM=$1
+	shift
+	local -a order=("$@")
+	local i j swap
 	for ((i = ${#order[@]} - 1; i > 0; i--)); do
 		j=$((RANDOM % (i + 1)))
 		swap=${order[i]} order[i]=${order[j]} order[j]=$swap
 	done
 	printf '%s\n' "${order[@]}"
-}
+)
 
 # --------------------------------------------- proclife measured like the peers --
 
@@ -668,8 +672,9 @@ measure_syscall_tax() {
 	declare -A refused=()
 	for ((rep = 1; rep <= REPS; rep++)); do
 		log "syscall tax $rep/$REPS"
-		for src in untraced sys_exit fexit none monitor monitor-off; do
+		for src in $(shuffled "$rep" untraced sys_exit fexit none monitor monitor-off); do
 			[[ -n ${refused[$src]:-} ]] && continue
+			sleep "$SETTLE_S"
 			pid=
 			if [[ $src != untraced ]]; then
 				err=$WORK/tax-$src.err
@@ -763,12 +768,16 @@ warm_up() {
 }
 
 measure_overhead() {
-	local wl v
+	local wl v k
+	local -a order
 	for ((REP = 1; REP <= REPS; REP++)); do
+		k=0
 		for wl in "${WORKLOADS[@]}"; do
 			workload_argv "$wl"
-			log "round $REP/$REPS: $WL_LABEL"
-			for v in $(shuffled_variants "$REP"); do run_variant "$v" "$wl"; done
+			# Seeded by round and workload: every cell of a round gets its own order.
+			mapfile -t order < <(shuffled $((REP * 100 + k++)) "${ACTIVE[@]}")
+			log "round $REP/$REPS: $WL_LABEL (order: ${order[*]})"
+			for v in "${order[@]}"; do run_variant "$v" "$wl"; done
 		done
 	done
 }
@@ -781,11 +790,11 @@ measure_startup() {
 	[[ -n $PROCLIFE_RELEASE_RUN && -z ${UNAVAILABLE[proclife]:-} ]] && probes+=(proclife-release)
 	[[ " ${VARIANTS[*]} " == *" strace "* && -z ${UNAVAILABLE[strace]:-} ]] && probes+=(strace)
 	[[ " ${VARIANTS[*]} " == *" bpftrace "* && -z ${UNAVAILABLE[bpftrace]:-} ]] && probes+=(bpftrace)
-	local rep i p rc n=${#probes[@]}
+	local rep p rc
 	for ((rep = 0; rep <= STARTUP_REPS; rep++)); do
 		log "start-up latency $rep/$STARTUP_REPS"
-		for ((i = 0; i < n; i++)); do
-			p=${probes[(i + rep) % n]}
+		for p in $(shuffled "$rep" "${probes[@]}"); do
+			sleep "$SETTLE_S"
 			rc=0
 			case $p in
 			# /bin/true, not true: bpftrace -c refuses a name that matches both
@@ -862,7 +871,7 @@ render_report() {
 	cat <<EOF
 ### Tracing overhead
 
-Generated $(date -u '+%Y-%m-%d %H:%M UTC') by \`$cmd\` ($mode mode: $REPS repetitions per cell after a warm-up round at 1/10 size, variant order shuffled every repetition, ${SETTLE_S} s pause before each variant; load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)).
+Generated $(date -u '+%Y-%m-%d %H:%M UTC') by \`$cmd\` ($mode mode: $REPS repetitions per cell after a warm-up round at 1/10 size, the order of variants, start-up probes and syscall-tax rows shuffled every round, with a ${SETTLE_S} s pause before each; load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)).
 Machine: $(machine_description); $(idle_mode_at_end). proclife: ${PROCLIFE_DESC:-not built}.
 Regenerate with \`$cmd\` from the repository root, as root (it installs strace, bpftrace and libbpf-tools if missing; \`--no-readme\` prints only).
 
