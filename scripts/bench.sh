@@ -771,11 +771,11 @@ measure_overhead() {
 	local wl v k
 	local -a order
 	for ((REP = 1; REP <= REPS; REP++)); do
-		k=0
-		for wl in "${WORKLOADS[@]}"; do
+		for k in "${!WORKLOADS[@]}"; do
+			wl=${WORKLOADS[k]}
 			workload_argv "$wl"
 			# Seeded by round and workload: every cell of a round gets its own order.
-			mapfile -t order < <(shuffled $((REP * 100 + k++)) "${ACTIVE[@]}")
+			mapfile -t order < <(shuffled $((REP * 100 + k)) "${ACTIVE[@]}")
 			log "round $REP/$REPS: $WL_LABEL (order: ${order[*]})"
 			for v in "${order[@]}"; do run_variant "$v" "$wl"; done
 		done
